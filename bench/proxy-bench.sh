@@ -1,0 +1,958 @@
+#!/usr/bin/env bash
+# shellcheck disable=SC2015 # ("A && B || die" is intended: die when either fails)
+# Usher proxy benchmark: Usher vs nginx vs HAProxy vs the backend directly,
+# all on 127.0.0.1, driven by wrk; plus an idle keep-alive connections memory
+# measurement. See bench/README.md.
+#
+#   bash bench/proxy-bench.sh [--duration 10s] [--connections 64] [--threads 2]
+#                             [--out bench/results] [--require-usher] ...
+#
+# Only loopback addresses are ever targeted; every load is bounded in time
+# (wrk -d plus a hard `timeout`) and in connection count. Everything started
+# here is stopped on exit (trap EXIT), and configs/logs live in a mktemp dir.
+# This script installs nothing: run bench/setup.sh first.
+set -euo pipefail
+
+SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_ROOT=$(cd "$SCRIPT_DIR/.." && pwd)
+ORIG_CMD=$(printf '%q ' bash "$0" "$@")
+ORIG_CMD=${ORIG_CMD% }
+
+# ----------------------------------------------------------------- options --
+DURATION=10s
+CONNECTIONS=64
+THREADS=2
+OUT="$REPO_ROOT/bench/results"
+WARMUP=5s
+WORKERS_LIST="1 2"
+BACKEND_WORKERS=2
+JAR="$REPO_ROOT/proxy-image/target/usher-proxy.jar"
+REQUIRE_USHER=0
+IDLE_CONNS=5000
+IDLE_WORKERS=2
+IDLE_HOLD_SETTLE=3
+SKIP_IDLE=0
+SKIP_THROUGHPUT=0
+KEEP_TMP=0
+USHER_READY_TIMEOUT=60
+USHER_JAVA_OPTS=${USHER_JAVA_OPTS:-}
+
+usage() {
+  cat <<EOF
+Usage: bash bench/proxy-bench.sh [options]
+
+Load (same for every target):
+  --duration D          wrk duration per measurement, e.g. 10s, 1m   (default $DURATION)
+  --connections C       wrk connections                              (default $CONNECTIONS)
+  --threads T           wrk threads                                  (default $THREADS)
+  --warmup D            unrecorded wrk run before measuring Usher    (default $WARMUP)
+  --workers "1 2"       worker / event-loop counts to measure        (default "$WORKERS_LIST")
+  --backend-workers N   nginx workers of the shared backend          (default $BACKEND_WORKERS)
+
+Usher:
+  --jar PATH            Usher proxy jar (default proxy-image/target/usher-proxy.jar)
+  --require-usher       fail (instead of warn and skip) if the jar is missing
+                        or Usher does not start / answer correctly
+  env USHER_JAVA_OPTS   extra JVM flags for Usher (default none)
+
+Idle connections memory:
+  --idle-conns N        idle keep-alive connections to hold           (default $IDLE_CONNS)
+  --idle-workers N      workers / event loops for that measurement    (default $IDLE_WORKERS)
+  --skip-idle           skip the idle connections measurement
+  --skip-throughput     skip the wrk measurements (idle measurement only)
+
+Output:
+  --out DIR             results dir (default bench/results): proxy-bench.md,
+                        proxy-bench.csv, proxy-bench.png, raw/
+  --keep-tmp            keep the temp dir with configs and server logs
+  -h, --help            this help
+EOF
+}
+
+die() { printf 'proxy-bench: ERROR: %s\n' "$*" >&2; exit 1; }
+log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+warn_loud() {
+  printf '\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n' >&2
+  printf '!!! WARNING: %s\n' "$@" >&2
+  printf '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n\n' >&2
+}
+
+need_arg() { [[ $# -ge 2 && -n $2 ]] || die "option $1 needs a value (see --help)"; }
+
+while [[ $# -gt 0 ]]; do
+  case $1 in
+    --*=*) set -- "${1%%=*}" "${1#*=}" "${@:2}"; continue ;;
+    --duration) need_arg "$@"; DURATION=$2; shift 2 ;;
+    --connections) need_arg "$@"; CONNECTIONS=$2; shift 2 ;;
+    --threads) need_arg "$@"; THREADS=$2; shift 2 ;;
+    --warmup) need_arg "$@"; WARMUP=$2; shift 2 ;;
+    --workers) need_arg "$@"; WORKERS_LIST=$2; shift 2 ;;
+    --backend-workers) need_arg "$@"; BACKEND_WORKERS=$2; shift 2 ;;
+    --out) need_arg "$@"; OUT=$2; shift 2 ;;
+    --jar) need_arg "$@"; JAR=$2; shift 2 ;;
+    --require-usher) REQUIRE_USHER=1; shift ;;
+    --idle-conns) need_arg "$@"; IDLE_CONNS=$2; shift 2 ;;
+    --idle-workers) need_arg "$@"; IDLE_WORKERS=$2; shift 2 ;;
+    --skip-idle) SKIP_IDLE=1; shift ;;
+    --skip-throughput) SKIP_THROUGHPUT=1; shift ;;
+    --keep-tmp) KEEP_TMP=1; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) usage >&2; die "unknown argument: $1" ;;
+  esac
+done
+
+is_uint() { [[ $1 =~ ^[0-9]+$ ]] && (( 10#$1 > 0 )); }
+# wrk takes a number with an optional s/m/h suffix; return whole seconds.
+dur_secs() {
+  local d=$1
+  [[ $d =~ ^([0-9]+)([smh]?)$ ]] || return 1
+  local n=$((10#${BASH_REMATCH[1]}))
+  case ${BASH_REMATCH[2]} in
+    ''|s) echo "$n" ;;
+    m) echo $((n * 60)) ;;
+    h) echo $((n * 3600)) ;;
+  esac
+}
+
+DUR_S=$(dur_secs "$DURATION") || die "--duration must look like 10s, 2m or 30 (got '$DURATION')"
+WARMUP_S=$(dur_secs "$WARMUP") || die "--warmup must look like 5s or 0 (got '$WARMUP')"
+((DUR_S > 0 && DUR_S <= 600)) || die "--duration must be between 1s and 10m"
+((WARMUP_S <= 300)) || die "--warmup must be at most 5m"
+is_uint "$CONNECTIONS" && ((CONNECTIONS <= 10000)) || die "--connections must be 1..10000"
+is_uint "$THREADS" && ((THREADS <= 64)) || die "--threads must be 1..64"
+((CONNECTIONS >= THREADS)) || die "--connections must be >= --threads (wrk requirement)"
+is_uint "$BACKEND_WORKERS" && ((BACKEND_WORKERS <= 64)) || die "--backend-workers must be 1..64"
+is_uint "$IDLE_CONNS" && ((IDLE_CONNS <= 20000)) || die "--idle-conns must be 1..20000"
+is_uint "$IDLE_WORKERS" && ((IDLE_WORKERS <= 64)) || die "--idle-workers must be 1..64"
+read -r -a WORKERS <<<"$WORKERS_LIST"
+((${#WORKERS[@]} > 0)) || die "--workers must list at least one count"
+for w in "${WORKERS[@]}"; do
+  is_uint "$w" && ((w <= 64)) || die "--workers entries must be 1..64 (got '$w')"
+done
+
+# ------------------------------------------------------------------- tools --
+missing=()
+for t in nginx haproxy wrk java curl python3; do
+  command -v "$t" >/dev/null 2>&1 || missing+=("$t")
+done
+# Small helpers from coreutils/util-linux/procps (present on any Debian).
+for t in timeout setsid ps awk; do
+  command -v "$t" >/dev/null 2>&1 || missing+=("$t")
+done
+if ((${#missing[@]})); then
+  die "missing tool(s): ${missing[*]}. Install them with: bash bench/setup.sh (java: a JDK 17+)"
+fi
+HAVE_JCMD=0
+command -v jcmd >/dev/null 2>&1 && HAVE_JCMD=1
+
+# Usher availability is decided up front so a missing jar is loud and early.
+USHER_ENABLED=1
+USHER_NOTE=""
+if [[ ! -f $JAR ]]; then
+  if ((REQUIRE_USHER)); then
+    die "Usher jar not found: $JAR (build proxy-image first; --require-usher is set)"
+  fi
+  USHER_ENABLED=0
+  USHER_NOTE="SKIPPED: jar not found at ${JAR#"$REPO_ROOT"/}"
+  warn_loud "Usher jar not found: $JAR" \
+    "Usher will be SKIPPED; only nginx, HAProxy and direct are measured." \
+    "Build proxy-image (target/usher-proxy.jar) or pass --jar; --require-usher makes this an error."
+fi
+
+# ------------------------------------------------------- limits and tmpdir --
+# 5,000 idle connections need ~5,000 fds in the client and ~10,000 in a proxy.
+NOFILE_WANT=$((IDLE_CONNS * 2 + 4096))
+((NOFILE_WANT < 16384)) && NOFILE_WANT=16384
+hard=$(ulimit -Hn)
+if [[ $hard == unlimited ]]; then hard=$NOFILE_WANT; fi
+if (($(ulimit -Sn) < NOFILE_WANT)); then
+  if ((hard < NOFILE_WANT)); then
+    ulimit -Hn "$NOFILE_WANT" 2>/dev/null && hard=$NOFILE_WANT || true
+  fi
+  ulimit -Sn "$((hard < NOFILE_WANT ? hard : NOFILE_WANT))" 2>/dev/null || true
+fi
+NOFILE=$(ulimit -Sn)
+if ((SKIP_IDLE == 0 && NOFILE < IDLE_CONNS * 2 + 512)); then
+  die "open files limit is $NOFILE; the idle measurement needs about $((IDLE_CONNS * 2 + 512)) (raise 'ulimit -n', or use --idle-conns / --skip-idle)"
+fi
+
+mkdir -p "$OUT" "$OUT/raw"
+OUT=$(cd "$OUT" && pwd)
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/usher-bench.XXXXXX")
+
+# ------------------------------------------------------ process management --
+declare -a PIDS=()
+declare -A PNAME=()
+LAST_PID=""
+
+is_alive() {  # a zombie (exited, not yet reaped) counts as dead
+  local st
+  st=$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$1/status" 2>/dev/null) || return 1
+  [[ -n $st && $st != Z && $st != X ]]
+}
+
+# start_bg NAME LOGFILE CMD...: runs CMD in its own session/process group
+# (setsid), so stopping it also stops every process it forked (nginx workers).
+start_bg() {
+  local name=$1 logf=$2
+  shift 2
+  setsid "$@" >"$logf" 2>&1 </dev/null &
+  LAST_PID=$!
+  PIDS+=("$LAST_PID")
+  PNAME[$LAST_PID]=$name
+}
+
+stop_pid() {
+  local pid=$1 i pgid
+  [[ -n $pid ]] || return 0
+  pgid=$(ps -o pgid= -p "$pid" 2>/dev/null | tr -d ' ' || true)
+  if is_alive "$pid"; then
+    if [[ $pgid == "$pid" ]]; then kill -TERM -- "-$pid" 2>/dev/null || true; fi
+    kill -TERM "$pid" 2>/dev/null || true
+    for ((i = 0; i < 150; i++)); do is_alive "$pid" || break; sleep 0.1; done
+  fi
+  # Anything left in its process group (the leader is not reaped yet, so the
+  # group id cannot have been reused) is killed hard.
+  if [[ $pgid == "$pid" ]]; then kill -KILL -- "-$pid" 2>/dev/null || true; fi
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  local keep=() p
+  for p in "${PIDS[@]}"; do [[ $p == "$pid" ]] || keep+=("$p"); done
+  PIDS=("${keep[@]+"${keep[@]}"}")
+}
+
+cleanup() {
+  local rc=$?
+  set +e
+  trap - EXIT INT TERM
+  local p
+  for p in "${PIDS[@]+"${PIDS[@]}"}"; do
+    log "cleanup: stopping ${PNAME[$p]:-?} (pid $p)"
+    stop_pid "$p"
+  done
+  if ((KEEP_TMP)); then
+    log "temp dir kept: $TMP"
+  else
+    rm -rf "$TMP"
+  fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'log "interrupted"; exit 130' INT
+trap 'log "terminated"; exit 143' TERM
+
+# ------------------------------------------------------------------- ports --
+declare -A USED_PORTS=()
+FREE_PORT=""
+# free_port: sets FREE_PORT to a currently free 127.0.0.1 port that this run
+# has not handed out before (no subshell, so USED_PORTS persists).
+free_port() {
+  local p i
+  for ((i = 0; i < 20; i++)); do
+    p=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+    if [[ $p =~ ^[0-9]+$ && -z ${USED_PORTS[$p]:-} ]] && ! port_listening "$p"; then
+      USED_PORTS[$p]=1
+      FREE_PORT=$p
+      return 0
+    fi
+  done
+  die "could not find a free port on 127.0.0.1"
+}
+
+port_listening() {
+  timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null
+}
+
+wait_port_free() {
+  local port=$1 i
+  for ((i = 0; i < 100; i++)); do
+    port_listening "$port" || return 0
+    sleep 0.1
+  done
+  die "port 127.0.0.1:$port is still accepting connections after stopping its server"
+}
+
+# wait_http URL PID TRIES: poll URL (0.2 s apart) until it answers 2xx;
+# fail early if PID died.
+wait_http() {
+  local url=$1 pid=$2 tries=$3 i
+  for ((i = 0; i < tries; i++)); do
+    if curl -fsS -o /dev/null --max-time 2 "$url" 2>/dev/null; then return 0; fi
+    is_alive "$pid" || return 1
+    sleep 0.2
+  done
+  return 1
+}
+
+show_log() {
+  local f=$1
+  [[ -f $f ]] || return 0
+  echo "----- last lines of $f -----" >&2
+  tail -n 25 "$f" >&2 || true
+  echo "-----" >&2
+}
+
+# ----------------------------------------------------------------- backend --
+# Exactly 100 bytes, no characters that need escaping in nginx config.
+BODY="usher-bench backend fixed body $(printf 'x%.0s' $(seq 1 69))"
+[[ ${#BODY} -eq 100 ]] || die "internal: body is ${#BODY} bytes"
+
+NGINX_HAS_UWSGI=1
+NGINX_HAS_SCGI=1
+nginx_V=$(nginx -V 2>&1 || true)
+[[ $nginx_V == *without-http_uwsgi_module* ]] && NGINX_HAS_UWSGI=0
+[[ $nginx_V == *without-http_scgi_module* ]] && NGINX_HAS_SCGI=0
+NGINX_WCONN=$((IDLE_CONNS * 2 + 2048))
+((NGINX_WCONN < 4096)) && NGINX_WCONN=4096
+
+# nginx_conf DIR WORKERS HTTP_BODY -> DIR/nginx.conf
+nginx_conf() {
+  local d=$1 workers=$2 http_body=$3
+  mkdir -p "$d"
+  {
+    ((EUID == 0)) && echo "user root;"
+    cat <<EOF
+worker_processes $workers;
+worker_rlimit_nofile $NOFILE;
+pid $d/nginx.pid;
+error_log $d/error.log warn;
+events {
+    worker_connections $NGINX_WCONN;
+}
+http {
+    access_log off;
+    client_body_temp_path $d/client_body;
+    proxy_temp_path $d/proxy;
+    fastcgi_temp_path $d/fastcgi;
+EOF
+    ((NGINX_HAS_UWSGI)) && echo "    uwsgi_temp_path $d/uwsgi;"
+    ((NGINX_HAS_SCGI)) && echo "    scgi_temp_path $d/scgi;"
+    cat <<EOF
+    keepalive_requests 10000000;
+    keepalive_timeout 300s;
+$http_body
+}
+EOF
+  } >"$d/nginx.conf"
+}
+
+start_nginx() {  # NAME DIR -> LAST_PID
+  start_bg "$1" "$2/stdout.log" nginx -p "$2/" -c "$2/nginx.conf" -e "$2/error.log" -g 'daemon off;'
+}
+
+BACKEND_PORT=""
+BACKEND_PID=""
+start_backend() {
+  local d="$TMP/backend"
+  free_port; BACKEND_PORT=$FREE_PORT
+  nginx_conf "$d" "$BACKEND_WORKERS" "    server {
+        listen 127.0.0.1:$BACKEND_PORT backlog=4096;
+        location / {
+            default_type text/plain;
+            return 200 \"$BODY\";
+        }
+    }"
+  start_nginx backend "$d"
+  BACKEND_PID=$LAST_PID
+  if ! wait_http "http://127.0.0.1:$BACKEND_PORT/" "$BACKEND_PID" 100; then
+    show_log "$d/error.log"; show_log "$d/stdout.log"
+    die "backend nginx did not start on 127.0.0.1:$BACKEND_PORT"
+  fi
+  local got
+  got=$(curl -fsS --max-time 5 "http://127.0.0.1:$BACKEND_PORT/")
+  [[ $got == "$BODY" ]] || die "backend answered an unexpected body: $got"
+  log "backend nginx ($BACKEND_WORKERS workers) on 127.0.0.1:$BACKEND_PORT, pid $BACKEND_PID"
+}
+
+# ------------------------------------------------------------------ targets --
+# start_target KIND WORKERS [XMX] -> sets TGT_PID TGT_PORT TGT_LOG TGT_ADMIN
+# returns non-zero if the target did not come up (logs shown).
+TGT_PID="" TGT_PORT="" TGT_LOG="" TGT_ADMIN=""
+start_target() {
+  local kind=$1 n=$2 xmx=${3:-256m}
+  free_port; TGT_PORT=$FREE_PORT
+  TGT_ADMIN=""
+  local d="$TMP/$kind-$n-$TGT_PORT"
+  mkdir -p "$d"
+  case $kind in
+    nginx)
+      nginx_conf "$d" "$n" "    upstream backend {
+        server 127.0.0.1:$BACKEND_PORT;
+        keepalive 64;
+        keepalive_requests 10000000;
+        keepalive_timeout 300s;
+    }
+    server {
+        listen 127.0.0.1:$TGT_PORT backlog=4096;
+        location / {
+            proxy_pass http://backend;
+            proxy_http_version 1.1;
+            proxy_set_header Connection \"\";
+        }
+    }"
+      start_nginx "nginx-proxy" "$d"
+      TGT_LOG="$d/error.log"
+      TGT_PID=$LAST_PID
+      wait_http "http://127.0.0.1:$TGT_PORT/" "$TGT_PID" 100 || { show_log "$TGT_LOG"; show_log "$d/stdout.log"; return 1; }
+      ;;
+    haproxy)
+      local maxconn=$(((NOFILE - 200) / 2))
+      ((maxconn > IDLE_CONNS * 2 + 1000)) && maxconn=$((IDLE_CONNS * 2 + 1000))
+      cat >"$d/haproxy.cfg" <<EOF
+# no 'log' lines anywhere: logging is off
+global
+    nbthread $n
+    maxconn $maxconn
+
+defaults
+    mode http
+    option http-keep-alive
+    http-reuse always
+    timeout connect 5s
+    timeout client 300s
+    timeout server 60s
+    timeout http-request 10s
+    timeout http-keep-alive 300s
+
+frontend fe
+    bind 127.0.0.1:$TGT_PORT
+    default_backend be
+
+backend be
+    server backend 127.0.0.1:$BACKEND_PORT
+EOF
+      if ! haproxy -c -q -f "$d/haproxy.cfg" >"$d/check.log" 2>&1; then
+        show_log "$d/check.log"
+        return 1
+      fi
+      start_bg "haproxy" "$d/haproxy.log" haproxy -db -f "$d/haproxy.cfg"
+      TGT_LOG="$d/haproxy.log"
+      TGT_PID=$LAST_PID
+      wait_http "http://127.0.0.1:$TGT_PORT/" "$TGT_PID" 100 || { show_log "$TGT_LOG"; return 1; }
+      ;;
+    usher)
+      free_port; TGT_ADMIN=$FREE_PORT
+      local -a jopts=()
+      [[ -n $USHER_JAVA_OPTS ]] && read -r -a jopts <<<"$USHER_JAVA_OPTS"
+      TGT_LOG="$d/usher.log"
+      start_bg "usher" "$TGT_LOG" java "-Xmx$xmx" "${jopts[@]+"${jopts[@]}"}" -jar "$JAR" \
+        --listen "127.0.0.1:$TGT_PORT" --admin "127.0.0.1:$TGT_ADMIN" \
+        --upstream "127.0.0.1:$BACKEND_PORT" --event-loops "$n"
+      TGT_PID=$LAST_PID
+      if ! wait_http "http://127.0.0.1:$TGT_ADMIN/readyz" "$TGT_PID" $((USHER_READY_TIMEOUT * 5)); then
+        log "usher: /readyz on 127.0.0.1:$TGT_ADMIN did not answer 200 within ${USHER_READY_TIMEOUT}s (or the JVM exited)"
+        show_log "$TGT_LOG"
+        return 1
+      fi
+      # Ready on admin; the data port must accept too.
+      wait_http "http://127.0.0.1:$TGT_PORT/" "$TGT_PID" 50 || { log "usher: ready but 127.0.0.1:$TGT_PORT/ does not answer 2xx"; show_log "$TGT_LOG"; return 1; }
+      ;;
+    *) die "internal: unknown target $kind" ;;
+  esac
+  # Every proxy must really forward to the shared backend.
+  local got
+  got=$(curl -fsS --max-time 5 "http://127.0.0.1:$TGT_PORT/" 2>&1) || true
+  if [[ $got != "$BODY" ]]; then
+    log "$kind: unexpected response through the proxy: ${got:0:200}"
+    return 1
+  fi
+  log "$kind ($n workers) on 127.0.0.1:$TGT_PORT, pid $TGT_PID"
+}
+
+stop_target() {
+  [[ -n $TGT_PID ]] || return 0
+  if [[ $TGT_LOG == *usher.log ]]; then
+    cp "$TGT_LOG" "$OUT/raw/$(basename "$(dirname "$TGT_LOG")").log" 2>/dev/null || true
+  fi
+  stop_pid "$TGT_PID"
+  wait_port_free "$TGT_PORT"
+  [[ -z $TGT_ADMIN ]] || wait_port_free "$TGT_ADMIN"
+  TGT_PID=""
+}
+
+# ---------------------------------------------------------------- wrk runs --
+declare -A RPS=() P50=() P99=() REQS=() NON2XX=() SOCKERR=() STATUS=()
+
+# parse_wrk FILE -> "rps p50_ms p99_ms requests non2xx socket_errors"
+parse_wrk() {
+  awk '
+    function ms(v,   n, u) {
+      n = v; sub(/[a-z]+$/, "", n)
+      u = v; sub(/^[0-9.]+/, "", u)
+      if (u == "us") return n / 1000
+      if (u == "ms") return n + 0
+      if (u == "s")  return n * 1000
+      if (u == "m")  return n * 60000
+      if (u == "h")  return n * 3600000
+      return -1
+    }
+    /^Requests\/sec:/               { rps = $2 }
+    $1 == "50%"                     { p50 = ms($2) }
+    $1 == "99%"                     { p99 = ms($2) }
+    / requests in /                 { req = $1 }
+    /Non-2xx or 3xx responses:/     { non2xx = $NF }
+    /Socket errors:/                { gsub(/,/, ""); err = $4 + $6 + $8 + $10 }
+    END {
+      if (rps == "" || p50 == "" || p99 == "") { print "FAIL"; exit }
+      printf "%.2f %.3f %.3f %d %d %d\n", rps, p50, p99, req, non2xx, err
+    }' "$1"
+}
+
+# run_wrk PORT OUTFILE DURATION
+run_wrk() {
+  local port=$1 outf=$2 dur=$3 secs
+  secs=$(dur_secs "$dur")
+  timeout -k 5 $((secs + 60)) \
+    wrk --latency -t"$THREADS" -c"$CONNECTIONS" -d"$dur" "http://127.0.0.1:$port/" >"$outf" 2>&1
+}
+
+# measure TARGET WORKERS PORT
+measure() {
+  local target=$1 n=$2 port=$3 key="$1:$2"
+  local raw="$OUT/raw/wrk-$target-w$n.txt"
+  log "wrk $target ($n workers): -t$THREADS -c$CONNECTIONS -d$DURATION"
+  if ! run_wrk "$port" "$raw" "$DURATION"; then
+    log "wrk failed for $target ($n):"; show_log "$raw"
+    STATUS[$key]="wrk-failed"
+    return 0
+  fi
+  local parsed
+  parsed=$(parse_wrk "$raw")
+  if [[ $parsed == FAIL ]]; then
+    log "could not parse wrk output for $target ($n):"; show_log "$raw"
+    STATUS[$key]="parse-failed"
+    return 0
+  fi
+  local rps p50 p99 reqs non2xx sockerr
+  read -r rps p50 p99 reqs non2xx sockerr <<<"$parsed"
+  RPS[$key]=$rps P50[$key]=$p50 P99[$key]=$p99 REQS[$key]=$reqs NON2XX[$key]=$non2xx SOCKERR[$key]=$sockerr
+  STATUS[$key]="ok"
+  if ((non2xx > 0 || sockerr > 0)); then
+    STATUS[$key]="errors"
+    log "WARNING: $target ($n): $non2xx non-2xx responses, $sockerr socket errors"
+  fi
+  log "  -> ${RPS[$key]} req/s, p50 ${P50[$key]} ms, p99 ${P99[$key]} ms"
+}
+
+usher_failed() {  # MESSAGE
+  if ((REQUIRE_USHER)); then
+    die "Usher: $1 (--require-usher is set)"
+  fi
+  warn_loud "Usher: $1" "Continuing without it; its rows are marked failed."
+  [[ -n $USHER_NOTE ]] || USHER_NOTE="FAILED: $1"
+}
+
+TARGETS=(direct nginx haproxy usher)
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+DATE_START=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
+
+start_backend
+
+if ((SKIP_THROUGHPUT == 0)); then
+  for n in "${WORKERS[@]}"; do
+    log "===== workers / event loops = $n ====="
+    measure direct "$n" "$BACKEND_PORT"
+    sleep 1
+    for kind in nginx haproxy usher; do
+      if [[ $kind == usher ]] && ((USHER_ENABLED == 0)); then
+        STATUS["usher:$n"]="skipped"
+        continue
+      fi
+      if ! start_target "$kind" "$n"; then
+        [[ -n $TGT_PID ]] && stop_pid "$TGT_PID"
+        TGT_PID=""
+        if [[ $kind == usher ]]; then
+          STATUS["usher:$n"]="start-failed"
+          usher_failed "did not start or did not proxy correctly with --event-loops $n"
+          continue
+        fi
+        die "$kind ($n workers) did not start or did not proxy correctly"
+      fi
+      if [[ $kind == usher ]] && ((WARMUP_S > 0)); then
+        log "usher: JVM warm-up, wrk for $WARMUP (not recorded)"
+        run_wrk "$TGT_PORT" "$OUT/raw/wrk-usher-w$n-warmup.txt" "$WARMUP" || log "warm-up wrk failed (continuing)"
+        sleep 1
+      fi
+      measure "$kind" "$n" "$TGT_PORT"
+      stop_target
+      sleep 1
+    done
+  done
+fi
+
+# ------------------------------------------------------- idle connections --
+declare -A IDLE=()  # IDLE[target:field]
+
+rss_kb() {  # sum of VmRSS over every process in session $1 (pid == sid)
+  local total=0 p v
+  for p in $(ps -o pid= -s "$1" 2>/dev/null); do
+    v=$(awk '/^VmRSS:/ {print $2}' "/proc/$p/status" 2>/dev/null || true)
+    total=$((total + ${v:-0}))
+  done
+  echo "$total"
+}
+pss_kb() {  # sum of Pss (shared pages split between processes) over session $1
+  local total=0 p v
+  for p in $(ps -o pid= -s "$1" 2>/dev/null); do
+    v=$(awk '/^Pss:/ {print $2}' "/proc/$p/smaps_rollup" 2>/dev/null || true)
+    total=$((total + ${v:-0}))
+  done
+  echo "$total"
+}
+
+# heap_used_kb PID RAWFILE: full GC, then used heap (KiB) from GC.heap_info.
+heap_used_kb() {
+  local pid=$1 raw=$2
+  if ((HAVE_JCMD == 0)); then echo "NaN"; return 0; fi
+  {
+    echo "### jcmd $pid GC.run"
+    timeout 60 jcmd "$pid" GC.run 2>&1 || echo "(GC.run failed)"
+    echo "### jcmd $pid GC.heap_info"
+    timeout 60 jcmd "$pid" GC.heap_info 2>&1 || echo "(GC.heap_info failed)"
+  } >"$raw"
+  # Sum 'used NNNK' over heap lines (G1: one line; Serial/Parallel: one per
+  # generation), stopping at Metaspace (not heap).
+  awk '
+    /### jcmd .* GC.heap_info/ { on = 1; next }
+    on && /Metaspace|class space/ { exit }
+    on && match($0, /used [0-9]+K/) { sum += substr($0, RSTART + 5, RLENGTH - 6); found = 1 }
+    END { if (found) print sum; else print "NaN" }' "$raw"
+}
+
+json_get() {  # FILE KEY
+  python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); v=d.get(sys.argv[2]); print(json.dumps(v) if isinstance(v,(dict,list)) else v)' "$1" "$2"
+}
+
+idle_measure() {  # TARGET
+  local kind=$1 k=$1 n=$IDLE_WORKERS
+  log "===== idle connections: $kind, $IDLE_CONNS connections, $n workers ====="
+  IDLE[$k:status]="failed"
+  local xmx=64m
+  if ! start_target "$kind" "$n" "$xmx"; then
+    [[ -n $TGT_PID ]] && stop_pid "$TGT_PID"
+    TGT_PID=""
+    IDLE[$k:status]="start-failed"
+    return 1
+  fi
+  local pid=$TGT_PID port=$TGT_PORT
+  # Baseline after a few requests (so lazily created pools exist).
+  curl -fsS -o /dev/null --max-time 5 "http://127.0.0.1:$port/" "http://127.0.0.1:$port/" || true
+  sleep 1
+  if [[ $kind == usher ]]; then
+    IDLE[$k:heap0]=$(heap_used_kb "$pid" "$OUT/raw/idle-usher-heap-before.txt")
+  fi
+  IDLE[$k:rss0]=$(rss_kb "$pid")
+  IDLE[$k:pss0]=$(pss_kb "$pid")
+
+  local ready="$TMP/idle-$kind.ready" result="$TMP/idle-$kind.json"
+  rm -f "$ready" "$result"
+  start_bg "idle_conns" "$TMP/idle-$kind.log" python3 "$SCRIPT_DIR/idle_conns.py" \
+    --host 127.0.0.1 --port "$port" --count "$IDLE_CONNS" \
+    --open-max 120 --hold-max 240 --ready-file "$ready" --result "$result"
+  local cpid=$LAST_PID i
+  for ((i = 0; i < 1300; i++)); do  # open-max 120 s + slack, 0.1 s steps
+    [[ -f $ready ]] && break
+    is_alive "$cpid" || break
+    sleep 0.1
+  done
+  if [[ ! -f $ready ]]; then
+    show_log "$TMP/idle-$kind.log"
+    stop_pid "$cpid"; stop_target
+    IDLE[$k:status]="client-failed"
+    return 1
+  fi
+  IDLE[$k:answered]=$(json_get "$ready" answered)
+  IDLE[$k:open_s]=$(json_get "$ready" open_seconds)
+  IDLE[$k:errors]=$(json_get "$ready" errors)
+  log "$kind: ${IDLE[$k:answered]}/$IDLE_CONNS connections answered in ${IDLE[$k:open_s]} s; errors ${IDLE[$k:errors]}"
+  sleep "$IDLE_HOLD_SETTLE"
+
+  if [[ $kind == usher ]]; then
+    IDLE[$k:heap1]=$(heap_used_kb "$pid" "$OUT/raw/idle-usher-heap-with-conns.txt")
+    IDLE[$k:gc]=$(awk '/### jcmd .* GC.heap_info/ {getline; getline; print; exit}' "$OUT/raw/idle-usher-heap-with-conns.txt" | awk '{print $1, $2}' || true)
+  fi
+  IDLE[$k:rss1]=$(rss_kb "$pid")
+  IDLE[$k:pss1]=$(pss_kb "$pid")
+  IDLE[$k:vmrss_main]=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo NaN)
+
+  # A fresh connection must still be served while the idle ones are held.
+  local got
+  got=$(curl -fsS --max-time 10 "http://127.0.0.1:$port/" 2>/dev/null || true)
+  if [[ $got == "$BODY" ]]; then IDLE[$k:fresh]="yes"; else IDLE[$k:fresh]="no"; fi
+
+  # Release: the client checks every connection is still open, then exits.
+  kill -USR1 "$cpid" 2>/dev/null || true
+  for ((i = 0; i < 300; i++)); do
+    [[ -f $result ]] && ! is_alive "$cpid" && break
+    sleep 0.1
+  done
+  stop_pid "$cpid"
+  if [[ -f $result ]]; then
+    IDLE[$k:still_open]=$(json_get "$result" still_open)
+    IDLE[$k:held_s]=$(json_get "$result" held_seconds)
+    IDLE[$k:all_open]=$(json_get "$result" all_open)
+  else
+    show_log "$TMP/idle-$kind.log"
+    IDLE[$k:still_open]="?"
+    IDLE[$k:all_open]="?"
+  fi
+  cp "$TMP/idle-$kind.log" "$OUT/raw/idle-$kind-client.log" 2>/dev/null || true
+  stop_target
+  IDLE[$k:status]="ok"
+  log "$kind: still open ${IDLE[$k:still_open]}/$IDLE_CONNS, fresh request ${IDLE[$k:fresh]}, RSS ${IDLE[$k:rss0]} -> ${IDLE[$k:rss1]} KiB${IDLE[$k:heap1]:+, heap after GC ${IDLE[$k:heap0]} -> ${IDLE[$k:heap1]} KiB}"
+  sleep 1
+}
+
+IDLE_TARGETS=()
+if ((SKIP_IDLE == 0)); then
+  if ((USHER_ENABLED)); then
+    IDLE_TARGETS+=(usher)
+    if ! idle_measure usher; then
+      usher_failed "idle connections measurement failed (${IDLE[usher:status]})"
+    fi
+  fi
+  IDLE_TARGETS+=(nginx haproxy)
+  idle_measure nginx || die "idle connections measurement failed for nginx"
+  idle_measure haproxy || die "idle connections measurement failed for haproxy"
+fi
+
+LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
+stop_pid "$BACKEND_PID"
+
+# ----------------------------------------------------------------- reports --
+ver_nginx=$(nginx -v 2>&1 | sed 's/^nginx version: nginx\///' || true)
+ver_haproxy=$(haproxy -v 2>/dev/null | awk 'NR == 1 {print $3}' || true)
+ver_wrk=$({ wrk -v 2>&1 || true; } | awk 'NR == 1 {print $2}')
+ver_java=$({ java -version 2>&1 || true; } | awk 'NR == 1' | tr -d '"')
+ver_java_rt=$({ java -version 2>&1 || true; } | awk 'NR == 2')
+cpu_model=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo 2>/dev/null || true)
+git_rev=$(git -C "$REPO_ROOT" rev-parse --short HEAD 2>/dev/null || echo "no commit")
+if [[ -f $JAR ]]; then
+  jar_info="\`${JAR#"$REPO_ROOT"/}\`, $(stat -c %s "$JAR") bytes, modified $(date -u -r "$JAR" '+%Y-%m-%d %H:%M:%S UTC'), sha256 $(sha256sum "$JAR" | cut -c1-16)…"
+else
+  jar_info="not found (\`${JAR#"$REPO_ROOT"/}\`)"
+fi
+
+ratio() {  # A B -> A/B with 2 decimals, or n/a
+  awk -v a="${1:-}" -v b="${2:-}" 'BEGIN {
+    if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b + 0 > 0) printf "%.2f", a / b; else printf "n/a" }'
+}
+fmt_int() { awk -v v="${1:-}" 'BEGIN { if (v ~ /^[0-9.]+$/) printf "%.0f", v; else printf "n/a" }'; }
+fmt2() { awk -v v="${1:-}" 'BEGIN { if (v ~ /^[0-9.]+$/) printf "%.2f", v; else printf "n/a" }'; }
+mib() { awk -v v="${1:-}" 'BEGIN { if (v ~ /^[0-9.]+$/) printf "%.1f", v / 1024; else printf "n/a" }'; }
+per_conn() {  # BEFORE_KB AFTER_KB COUNT -> KiB per connection
+  awk -v a="${1:-}" -v b="${2:-}" -v n="$3" 'BEGIN {
+    if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && n > 0) printf "%.2f", (b - a) / n; else printf "n/a" }'
+}
+
+CSV="$OUT/proxy-bench.csv"
+MD="$OUT/proxy-bench.md"
+PNG="$OUT/proxy-bench.png"
+
+if ((SKIP_THROUGHPUT == 0)); then
+  {
+    echo "target,workers,req_per_sec,p50_ms,p99_ms,requests,non_2xx,socket_errors,status"
+    for n in "${WORKERS[@]}"; do
+      for t in "${TARGETS[@]}"; do
+        k="$t:$n"
+        echo "$t,$n,${RPS[$k]:-},${P50[$k]:-},${P99[$k]:-},${REQS[$k]:-},${NON2XX[$k]:-},${SOCKERR[$k]:-},${STATUS[$k]:-not-run}"
+      done
+    done
+  } >"$CSV"
+fi
+
+# --- chart
+CHART_NOTE=""
+make_chart() {
+  local present=() t n k
+  for t in "${TARGETS[@]}"; do
+    for n in "${WORKERS[@]}"; do
+      if [[ -n ${RPS[$t:$n]:-} ]]; then present+=("$t"); break; fi
+    done
+  done
+  ((${#present[@]})) || { CHART_NOTE="no data to chart"; return 0; }
+  local dat_rps="$TMP/rps.dat" dat_p99="$TMP/p99.dat"
+  {
+    printf 'workers'; printf ' %s' "${present[@]}"; echo
+    for n in "${WORKERS[@]}"; do
+      printf '"%s worker%s"' "$n" "$([[ $n == 1 ]] || echo s)"
+      for t in "${present[@]}"; do printf ' %s' "${RPS[$t:$n]:-?}"; done
+      echo
+    done
+  } >"$dat_rps"
+  {
+    printf 'workers'; printf ' %s' "${present[@]}"; echo
+    for n in "${WORKERS[@]}"; do
+      printf '"%s worker%s"' "$n" "$([[ $n == 1 ]] || echo s)"
+      for t in "${present[@]}"; do printf ' %s' "${P99[$t:$n]:-?}"; done
+      echo
+    done
+  } >"$dat_p99"
+  local ns=${#present[@]}
+  if command -v gnuplot >/dev/null 2>&1; then
+    local term="pngcairo size 1280,560 font 'DejaVu Sans,10'"
+    gnuplot -e "set terminal pngcairo" >/dev/null 2>&1 </dev/null || term="png size 1280,560"
+    cat >"$TMP/chart.gp" <<EOF
+set terminal $term
+set output '$PNG'
+set datafile missing '?'
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.85 border -1
+set boxwidth 0.9 relative
+set grid ytics
+set key top right
+set key autotitle columnheader
+set yrange [0:*]
+set xrange [-0.6:${#WORKERS[@]} - 0.4]
+set offsets 0, 0, graph 0.12, 0
+set xtics nomirror
+ns = $ns
+xpos(i) = column(0) + (i - 2 - (ns - 1) / 2.0) / (ns + 1.0)
+set multiplot layout 1,2 title "Usher proxy bench — wrk -t$THREADS -c$CONNECTIONS -d$DURATION, 127.0.0.1, nproc $(nproc) (same-run comparison only)"
+set title "Throughput (req/s, higher is better)"
+plot for [i=2:ns+1] '$dat_rps' using i:xtic(1) title columnheader(i), \
+     for [i=2:ns+1] '$dat_rps' using (xpos(i)):i:(sprintf("%.0f", column(i))) with labels offset 0,0.6 font ',8' notitle
+set title "p99 latency (ms, lower is better)"
+plot for [i=2:ns+1] '$dat_p99' using i:xtic(1) title columnheader(i), \
+     for [i=2:ns+1] '$dat_p99' using (xpos(i)):i:(sprintf("%.2f", column(i))) with labels offset 0,0.6 font ',8' notitle
+unset multiplot
+EOF
+    if gnuplot "$TMP/chart.gp" >"$TMP/gnuplot.log" 2>&1 </dev/null && [[ -s $PNG ]]; then
+      CHART_NOTE="gnuplot"
+      return 0
+    fi
+    log "gnuplot failed:"; show_log "$TMP/gnuplot.log"
+  fi
+  if python3 -c 'import matplotlib' >/dev/null 2>&1; then
+    if python3 - "$dat_rps" "$dat_p99" "$PNG" >"$TMP/mpl.log" 2>&1 <<'PYEOF'
+import sys, shlex
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+def load(p):
+    rows = [shlex.split(l) for l in open(p) if l.strip()]
+    head, data = rows[0][1:], rows[1:]
+    return head, [r[0] for r in data], [[float(x) if x != "?" else 0.0 for x in r[1:]] for r in data]
+fig, axes = plt.subplots(1, 2, figsize=(12.8, 5.6))
+for ax, path, title in zip(axes, sys.argv[1:3], ["Throughput (req/s, higher is better)", "p99 latency (ms, lower is better)"]):
+    targets, groups, vals = load(path)
+    w = 0.8 / len(targets)
+    for j, t in enumerate(targets):
+        xs = [g + (j - (len(targets) - 1) / 2) * w for g in range(len(groups))]
+        bars = ax.bar(xs, [v[j] for v in vals], w, label=t)
+        ax.bar_label(bars, fmt="%.0f" if "req" in title else "%.2f", fontsize=7)
+    ax.set_xticks(range(len(groups)), groups)
+    ax.set_title(title); ax.grid(axis="y", alpha=0.3); ax.legend()
+fig.tight_layout()
+fig.savefig(sys.argv[3], dpi=100)
+PYEOF
+    then
+      CHART_NOTE="matplotlib"
+      return 0
+    fi
+    show_log "$TMP/mpl.log"
+  fi
+  CHART_NOTE="not drawn (no working gnuplot png terminal or matplotlib; run bench/setup.sh)"
+  warn_loud "chart $CHART_NOTE"
+}
+if ((SKIP_THROUGHPUT == 0)); then make_chart; fi
+
+# --- markdown
+{
+  echo "# Usher proxy benchmark"
+  echo
+  echo "- Command: \`$ORIG_CMD\`"
+  echo "- Date: $DATE_START (finished $(date -u '+%H:%M:%S UTC'))"
+  echo "- Machine: \`nproc\` = $(nproc); ${cpu_model:-unknown CPU}; Linux $(uname -r); load average at start $LOAD_START, at end $LOAD_END"
+  echo "- Versions: nginx $ver_nginx; HAProxy $ver_haproxy; wrk $ver_wrk; java: $ver_java ($ver_java_rt)"
+  echo "- Repo: $git_rev; Usher jar: $jar_info"
+  echo "- Backend (shared by every target): nginx, $BACKEND_WORKERS worker(s), \`return 200\` with a fixed ${#BODY}-byte body, keep-alive, access_log off"
+  echo "- Load: \`wrk --latency -t$THREADS -c$CONNECTIONS -d$DURATION http://127.0.0.1:PORT/\` per target, everything on 127.0.0.1, one target at a time"
+  echo "- Usher: \`java -Xmx256m${USHER_JAVA_OPTS:+ $USHER_JAVA_OPTS} -jar ${JAR#"$REPO_ROOT"/} --listen … --admin … --upstream … --event-loops N\`, $WARMUP unrecorded wrk warm-up before each measurement${USHER_NOTE:+ — **$USHER_NOTE**}"
+  echo
+  echo "> Shared, noisy machine: wrk, the proxy and the backend all compete for the same $(nproc) cores."
+  echo "> Absolute numbers are not comparable across runs; compare the ratios from this run only."
+  echo
+  if ((SKIP_THROUGHPUT == 0)); then
+    echo "## Throughput and latency"
+    echo
+    echo "| target | workers | req/s | p50 ms | p99 ms | non-2xx | socket errors | status |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---|"
+    for n in "${WORKERS[@]}"; do
+      for t in "${TARGETS[@]}"; do
+        k="$t:$n"
+        echo "| $t | $n | $(fmt_int "${RPS[$k]:-}") | $(fmt2 "${P50[$k]:-}") | $(fmt2 "${P99[$k]:-}") | ${NON2XX[$k]:-n/a} | ${SOCKERR[$k]:-n/a} | ${STATUS[$k]:-not-run} |"
+      done
+    done
+    echo
+    echo "\"workers\" is \`worker_processes\` for nginx, \`nbthread\` for HAProxy, \`--event-loops\` for Usher; for \"direct\" (wrk straight to the backend, the ceiling) it only labels the round, so the two direct rows show the run-to-run noise."
+    echo
+    echo "## Ratios (same run)"
+    echo
+    echo "Throughput ratio > 1 means Usher served more req/s; p99 ratio < 1 means Usher had lower tail latency."
+    echo
+    echo "| workers | req/s usher/nginx | req/s usher/haproxy | req/s usher/direct | p99 usher/nginx | p99 usher/haproxy | p99 usher/direct |"
+    echo "|---:|---:|---:|---:|---:|---:|---:|"
+    for n in "${WORKERS[@]}"; do
+      u=${RPS[usher:$n]:-}; up=${P99[usher:$n]:-}
+      echo "| $n | $(ratio "$u" "${RPS[nginx:$n]:-}") | $(ratio "$u" "${RPS[haproxy:$n]:-}") | $(ratio "$u" "${RPS[direct:$n]:-}") | $(ratio "$up" "${P99[nginx:$n]:-}") | $(ratio "$up" "${P99[haproxy:$n]:-}") | $(ratio "$up" "${P99[direct:$n]:-}") |"
+    done
+    echo
+    echo "For reference, the other proxies against the backend:"
+    echo
+    echo "| workers | req/s nginx/direct | req/s haproxy/direct | p99 nginx/direct | p99 haproxy/direct |"
+    echo "|---:|---:|---:|---:|---:|"
+    for n in "${WORKERS[@]}"; do
+      echo "| $n | $(ratio "${RPS[nginx:$n]:-}" "${RPS[direct:$n]:-}") | $(ratio "${RPS[haproxy:$n]:-}" "${RPS[direct:$n]:-}") | $(ratio "${P99[nginx:$n]:-}" "${P99[direct:$n]:-}") | $(ratio "${P99[haproxy:$n]:-}" "${P99[direct:$n]:-}") |"
+    done
+    echo
+    if [[ -s $PNG && $CHART_NOTE != not* ]]; then
+      echo "![req/s and p99 per target]($(basename "$PNG"))"
+    else
+      echo "Chart: $CHART_NOTE"
+    fi
+    echo
+    echo "Raw wrk output: \`raw/wrk-TARGET-wN.txt\`; the same figures as CSV: \`$(basename "$CSV")\`."
+    echo
+  fi
+  if ((SKIP_IDLE == 0)); then
+    echo "## Idle keep-alive connections memory"
+    echo
+    echo "$IDLE_CONNS HTTP/1.1 keep-alive client connections (\`bench/idle_conns.py\`): each sends one \`GET /\`, reads the response, then stays open and idle."
+    echo "Measured while they are held (${IDLE_HOLD_SETTLE}s after the last one opened); \"before\" is the same server just started, after two requests."
+    echo "Each target runs with $IDLE_WORKERS workers / event loops. Usher runs with \`-Xmx64m\`; its heap is \"used\" from \`jcmd PID GC.heap_info\` right after \`jcmd PID GC.run\`."
+    echo "RSS is VmRSS from \`/proc/PID/status\` summed over the server's processes (nginx: master + workers, which double-counts shared pages; PSS splits those)."
+    echo
+    echo "| target | answered | still open at the end | fresh request while held | RSS before MiB | RSS with conns MiB | RSS KiB/conn | PSS with conns MiB | heap after GC before MiB | heap after GC with conns MiB | heap KiB/conn |"
+    echo "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|"
+    for t in "${IDLE_TARGETS[@]}"; do
+      if [[ ${IDLE[$t:status]:-} != ok ]]; then
+        echo "| $t | ${IDLE[$t:status]:-not run} | | | | | | | | | |"
+        continue
+      fi
+      h0=${IDLE[$t:heap0]:-}; h1=${IDLE[$t:heap1]:-}
+      if [[ $t == usher ]]; then
+        hcols="$(mib "$h0") | $(mib "$h1") | $(per_conn "$h0" "$h1" "$IDLE_CONNS")"
+      else
+        hcols="— | — | —"
+      fi
+      echo "| $t | ${IDLE[$t:answered]}/$IDLE_CONNS | ${IDLE[$t:still_open]}/$IDLE_CONNS | ${IDLE[$t:fresh]} | $(mib "${IDLE[$t:rss0]}") | $(mib "${IDLE[$t:rss1]}") | $(per_conn "${IDLE[$t:rss0]}" "${IDLE[$t:rss1]}" "$IDLE_CONNS") | $(mib "${IDLE[$t:pss1]}") | $hcols |"
+    done
+    echo
+    for t in "${IDLE_TARGETS[@]}"; do
+      [[ ${IDLE[$t:status]:-} == ok ]] || continue
+      all="no"; [[ ${IDLE[$t:all_open]} == True ]] && all="yes"
+      echo "- $t: all $IDLE_CONNS stayed open: **$all**; answered a fresh connection while they were held: **${IDLE[$t:fresh]}**; opening took ${IDLE[$t:open_s]} s; held ${IDLE[$t:held_s]:-?} s; client errors: \`${IDLE[$t:errors]}\`${IDLE[$t:gc]:+; heap: ${IDLE[$t:gc]}}"
+    done
+    if ((USHER_ENABLED == 0)); then
+      echo "- usher: **$USHER_NOTE**"
+    fi
+    echo
+  fi
+} >"$MD"
+
+log "wrote $MD"
+((SKIP_THROUGHPUT)) || log "wrote $CSV"
+[[ -s $PNG && $CHART_NOTE != not* && $SKIP_THROUGHPUT == 0 ]] && log "wrote $PNG ($CHART_NOTE)"
+cat "$MD"

@@ -1,0 +1,195 @@
+package dev.usher.proxy;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.usher.proxy.admin.AdminEndpoints;
+import dev.usher.proxy.admin.AdminServer;
+import dev.usher.proxy.balancing.LoadBalancer;
+import dev.usher.proxy.balancing.SlowStart;
+import dev.usher.proxy.balancing.UpstreamPicker;
+import dev.usher.proxy.config.ProxyConfig;
+import dev.usher.proxy.discovery.StaticSource;
+import dev.usher.proxy.discovery.UpstreamSource;
+import dev.usher.proxy.health.OutlierDetector;
+import dev.usher.proxy.http.AccessLog;
+import dev.usher.proxy.http.ClientChannelInitializer;
+import dev.usher.proxy.http.ProxyContext;
+import dev.usher.proxy.metrics.ProxyMetrics;
+import dev.usher.proxy.pool.Upstream;
+import dev.usher.proxy.pool.UpstreamPool;
+import dev.usher.proxy.retry.RetryBudget;
+import dev.usher.proxy.retry.RetryPolicy;
+import dev.usher.proxy.upstream.BackendProtocol;
+import dev.usher.proxy.upstream.ConnectionPools;
+import dev.usher.proxy.upstream.HttpBackend;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The running proxy: data-plane listener, admin listener, upstream pool and source, wired from one config. */
+public final class ProxyServer implements AdminEndpoints {
+    private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final ProxyConfig config;
+    private final EventLoopGroup workers;
+    private final EventLoopGroup adminLoop;
+    private final UpstreamPool pool;
+    private final UpstreamSource source;
+    private final OutlierDetector outliers;
+    private final ProxyMetrics metrics;
+    private final ConnectionPools connections;
+    private final ChannelGroup clients = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+    private final Channel listener;
+    private final AdminServer admin;
+    private volatile boolean draining;
+
+    private ProxyServer(ProxyConfig config) throws InterruptedException {
+        this.config = config;
+        Transport transport = Transport.best();
+        int threads = config.eventLoops() > 0 ? config.eventLoops() : Runtime.getRuntime().availableProcessors();
+        workers = transport.newGroup(threads);
+        adminLoop = transport.newGroup(1);
+        pool = new UpstreamPool();
+        metrics = new ProxyMetrics(pool);
+        outliers = new OutlierDetector(config.outlierDetection(), System::nanoTime, u -> metrics.ejected());
+        BackendProtocol protocol = switch (config.upstream().protocol()) {
+            case HTTP -> new HttpBackend(config.limits().maxHeaderSize());
+        };
+        connections = new ConnectionPools(workers, transport.socketChannel(), protocol,
+                config.timeouts().connect(), config.timeouts().upstreamIdle(), config.maxIdlePerUpstream());
+        pool.addRemovalListener(connections);
+        source = new StaticSource(config.upstream().staticUpstreams());
+        source.start(pool);
+
+        ProxyContext px = new ProxyContext(
+                config,
+                new UpstreamPicker(pool, LoadBalancer.named(config.loadBalancing(),
+                        new SlowStart(config.slowStart(), System::nanoTime)), outliers),
+                new RetryPolicy(config.retries().attempts(),
+                        new RetryBudget(config.retries().budgetRatio(), config.retries().minRetriesPerSecond(), System::nanoTime)),
+                outliers,
+                connections,
+                metrics,
+                new AccessLog(config.accessLog()));
+        listener = new ServerBootstrap()
+                .group(workers)
+                .channel(transport.serverChannel())
+                .option(ChannelOption.SO_BACKLOG, 4096)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new ClientChannelInitializer(px, clients))
+                .bind(config.listen().toAddress())
+                .sync()
+                .channel();
+        admin = new AdminServer(adminLoop, transport.serverChannel(), config.admin(), this);
+        log.info("usher proxy listening on {} (admin {}), {} event loops ({}), {} upstreams via {} ({})",
+                address(), adminAddress(), threads, transport.name(), pool.snapshot().ready().size(), source.name(),
+                config.upstream().protocol().name().toLowerCase(java.util.Locale.ROOT));
+    }
+
+    public static ProxyServer start(ProxyConfig config) throws InterruptedException {
+        return new ProxyServer(config);
+    }
+
+    public InetSocketAddress address() {
+        return (InetSocketAddress) listener.localAddress();
+    }
+
+    public InetSocketAddress adminAddress() {
+        return admin.address();
+    }
+
+    /** The live pool: discovery (and tests) change it while the proxy runs. */
+    public UpstreamPool pool() {
+        return pool;
+    }
+
+    public ConnectionPools connections() {
+        return connections;
+    }
+
+    /**
+     * Graceful stop: readiness goes false, after {@code shutdown.delay} the listener closes, open connections
+     * finish the request they carry (up to {@code shutdown.drainTimeout}), then everything closes.
+     */
+    public void shutdown() {
+        draining = true;
+        Duration delay = config.shutdown().delay();
+        log.info("draining: not ready; closing the listener in {} ms", delay.toMillis());
+        sleep(delay.toMillis());
+        listener.close().syncUninterruptibly();
+        ClientChannelInitializer.drain(clients);
+        long deadline = System.nanoTime() + config.shutdown().drainTimeout().toNanos();
+        while (metrics.activeRequests().get() > 0 && System.nanoTime() - deadline < 0) {
+            sleep(10);
+        }
+        int left = metrics.activeRequests().get();
+        if (left > 0) {
+            log.warn("drain timeout: closing {} requests still in flight", left);
+        }
+        clients.close().awaitUninterruptibly();
+        connections.closeAll().join();
+        source.close();
+        admin.close();
+        workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        adminLoop.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        log.info("stopped");
+    }
+
+    private static void sleep(long millis) {
+        if (millis <= 0) {
+            return;
+        }
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public boolean ready() {
+        return !draining;
+    }
+
+    @Override
+    public String notReadyReason() {
+        return "draining";
+    }
+
+    @Override
+    public String metrics() {
+        return metrics.scrape();
+    }
+
+    @Override
+    public String upstreamsJson() {
+        ObjectNode root = JSON.createObjectNode();
+        root.put("source", source.name());
+        root.put("protocol", config.upstream().protocol().name().toLowerCase(java.util.Locale.ROOT));
+        root.put("loadBalancing", config.loadBalancing());
+        ArrayNode list = root.putArray("upstreams");
+        long now = System.nanoTime();
+        for (Upstream u : pool.snapshot().all()) {
+            ObjectNode n = list.addObject();
+            n.put("address", u.name());
+            n.put("state", u.state().name().toLowerCase(java.util.Locale.ROOT));
+            n.put("inFlight", u.inFlight());
+            n.put("ejected", u.health().isEjected(now));
+            n.put("consecutiveFailures", u.health().consecutiveFailures());
+            n.put("ejections", u.health().ejections());
+        }
+        return root.toPrettyString() + "\n";
+    }
+}

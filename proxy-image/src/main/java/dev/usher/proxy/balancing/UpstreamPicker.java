@@ -1,0 +1,48 @@
+package dev.usher.proxy.balancing;
+
+import dev.usher.proxy.health.OutlierDetector;
+import dev.usher.proxy.pool.Upstream;
+import dev.usher.proxy.pool.UpstreamPool;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Picks an upstream for one attempt: from the pool's ready upstreams, skipping ejected ones (unless so many are
+ * ejected that the panic threshold says to use all), and preferring ones this request has not tried yet.
+ */
+public final class UpstreamPicker {
+    private final UpstreamPool pool;
+    private final LoadBalancer balancer;
+    private final OutlierDetector outliers;
+
+    public UpstreamPicker(UpstreamPool pool, LoadBalancer balancer, OutlierDetector outliers) {
+        this.pool = pool;
+        this.balancer = balancer;
+        this.outliers = outliers;
+    }
+
+    /** Null when the pool has no ready upstream. */
+    public Upstream pick(Set<Upstream> tried) {
+        List<Upstream> ready = pool.snapshot().ready();
+        if (ready.isEmpty()) {
+            return null;
+        }
+        boolean skipEjected = outliers.anyEjected() && !panic(ready);
+        Upstream u = balancer.pick(ready, c -> !tried.contains(c) && !(skipEjected && outliers.isEjected(c)));
+        if (u == null && !tried.isEmpty()) {
+            // Every eligible upstream was tried: a fresh connection to one of them beats failing the request.
+            u = balancer.pick(ready, c -> !(skipEjected && outliers.isEjected(c)));
+        }
+        return u;
+    }
+
+    private boolean panic(List<Upstream> ready) {
+        int healthy = 0;
+        for (Upstream u : ready) {
+            if (!outliers.isEjected(u)) {
+                healthy++;
+            }
+        }
+        return healthy * 100 < outliers.panicThresholdPercent() * ready.size();
+    }
+}

@@ -1,0 +1,187 @@
+package dev.usher.proxy.config;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Set;
+
+/**
+ * Builds a {@link ProxyConfig} from an optional file plus command-line flags. Flags are laid over the file's
+ * tree before binding, so both are checked by the same rules and a flag always wins.
+ */
+public final class ConfigLoader {
+    public static final Set<String> LOAD_BALANCERS = Set.of("least-request", "round-robin");
+
+    public static final String USAGE = """
+            usage: usher-proxy [--config FILE] [flags]
+
+              --config FILE          YAML or JSON file with the keys below; flags override it
+              --listen HOST:PORT     client-facing HTTP listener         (listen, default 0.0.0.0:8080)
+              --admin HOST:PORT      /healthz /readyz /metrics /upstreams (admin, default 0.0.0.0:9901)
+              --upstream HOST:PORT   a static upstream; repeat for more  (upstream.static)
+              --protocol http        how to speak to upstreams           (upstream.protocol, default http)
+              --load-balancing NAME  least-request | round-robin         (loadBalancing, default least-request)
+              --event-loops N        I/O threads, 0 = one per core       (eventLoops, default 0)
+              --access-log           one structured line per request     (accessLog, default false)
+              --help                 this text
+
+            file keys and defaults:
+              slowStart: 10s                 ramp-up for upstreams added at run time (0s = off)
+              limits: {maxBodySize: 10Mi, maxHeaderSize: 16Ki, maxInitialLineLength: 8Ki}
+              timeouts: {connect: 2s, response: 60s, idle: 300s, upstreamIdle: 60s}
+              retries: {attempts: 2, budgetRatio: 0.2, minRetriesPerSecond: 10}
+              outlierDetection: {consecutiveFailures: 5, baseEjection: 10s, maxEjection: 5m, panicThresholdPercent: 50}
+              connectionPool: {maxIdlePerUpstream: 32}
+              shutdown: {delay: 0s, drainTimeout: 30s}
+            """;
+
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+    private ConfigLoader() {}
+
+    /** Parses flags (and the file named by --config); returns null when --help was asked for. */
+    public static ProxyConfig fromArgs(String... args) {
+        ObjectNode tree = YAML.createObjectNode();
+        ObjectNode flags = YAML.createObjectNode();
+        for (int i = 0; i < args.length; i++) {
+            String flag = args[i];
+            switch (flag) {
+                case "--help", "-h" -> {
+                    return null;
+                }
+                case "--access-log" -> flags.put("accessLog", true);
+                case "--config" -> tree = readFile(Path.of(valueOf(args, ++i, flag)));
+                case "--listen" -> flags.put("listen", valueOf(args, ++i, flag));
+                case "--admin" -> flags.put("admin", valueOf(args, ++i, flag));
+                case "--event-loops" -> flags.put("eventLoops", valueOf(args, ++i, flag));
+                case "--load-balancing" -> flags.put("loadBalancing", valueOf(args, ++i, flag));
+                case "--protocol" -> flags.with("upstream").put("protocol", valueOf(args, ++i, flag));
+                case "--upstream" -> flags.with("upstream").withArray("static").add(valueOf(args, ++i, flag));
+                default -> throw new ConfigException("unknown flag '" + flag + "' (see --help)");
+            }
+        }
+        return bind(overlay(tree, flags));
+    }
+
+    public static ProxyConfig fromYaml(String yaml) {
+        return bind(parse(yaml, "config"));
+    }
+
+    private static String valueOf(String[] args, int i, String flag) {
+        if (i >= args.length || args[i].startsWith("--")) {
+            throw new ConfigException(flag + " needs a value");
+        }
+        return args[i];
+    }
+
+    private static ObjectNode readFile(Path file) {
+        try {
+            return parse(Files.readString(file), file.toString());
+        } catch (IOException e) {
+            throw new ConfigException("cannot read config file " + file + ": " + e.getMessage());
+        }
+    }
+
+    private static ObjectNode parse(String text, String source) {
+        try {
+            JsonNode root = YAML.readTree(text);
+            if (root == null || root.isMissingNode() || root.isNull()) {
+                return YAML.createObjectNode();
+            }
+            if (!root.isObject()) {
+                throw new ConfigException(source + ": the top level must be a mapping of keys");
+            }
+            return (ObjectNode) root;
+        } catch (JsonProcessingException e) {
+            throw new ConfigException(source + ": not valid YAML/JSON: " + e.getOriginalMessage());
+        }
+    }
+
+    /** Flags replace scalars; a flag-given upstream list replaces the file's list rather than merging into it. */
+    private static ObjectNode overlay(ObjectNode base, ObjectNode top) {
+        ObjectNode merged = base.deepCopy();
+        top.fields().forEachRemaining(e -> {
+            JsonNode existing = merged.get(e.getKey());
+            if (e.getValue().isObject() && existing != null && existing.isObject()) {
+                merged.set(e.getKey(), overlay((ObjectNode) existing, (ObjectNode) e.getValue()));
+            } else {
+                merged.set(e.getKey(), e.getValue() instanceof ArrayNode a ? a.deepCopy() : e.getValue());
+            }
+        });
+        return merged;
+    }
+
+    private static ProxyConfig bind(ObjectNode tree) {
+        ConfigNode root = new ConfigNode("", tree);
+        HostPort listen = root.parsed("listen", new HostPort("0.0.0.0", 8080), HostPort::parse);
+        HostPort admin = root.parsed("admin", new HostPort("0.0.0.0", 9901), HostPort::parse);
+        int eventLoops = root.integer("eventLoops", 0, 0, 256);
+        String lb = root.string("loadBalancing", "least-request");
+        if (!LOAD_BALANCERS.contains(lb)) {
+            throw ConfigException.at("loadBalancing", "'" + lb + "' is not one of " + LOAD_BALANCERS);
+        }
+        Duration slowStart = root.duration("slowStart", Duration.ofSeconds(10));
+        boolean accessLog = root.bool("accessLog", false);
+
+        ConfigNode up = root.object("upstream");
+        UpstreamConfig upstream = new UpstreamConfig(
+                up.parsed("protocol", UpstreamConfig.BackendProtocolName.HTTP, UpstreamConfig.BackendProtocolName::parse),
+                up.list("static", HostPort::parse));
+        up.requireNoOtherKeys();
+        if (upstream.staticUpstreams().isEmpty()) {
+            throw ConfigException.at("upstream.static", "no upstreams: give at least one (--upstream HOST:PORT)");
+        }
+
+        ConfigNode lim = root.object("limits");
+        ProxyConfig.Limits limits = new ProxyConfig.Limits(
+                lim.size("maxBodySize", 10L << 20),
+                (int) Math.min(Integer.MAX_VALUE, lim.size("maxHeaderSize", 16 << 10)),
+                (int) Math.min(Integer.MAX_VALUE, lim.size("maxInitialLineLength", 8 << 10)));
+        lim.requireNoOtherKeys();
+
+        ConfigNode t = root.object("timeouts");
+        ProxyConfig.Timeouts timeouts = new ProxyConfig.Timeouts(
+                t.positiveDuration("connect", Duration.ofSeconds(2)),
+                t.positiveDuration("response", Duration.ofSeconds(60)),
+                t.positiveDuration("idle", Duration.ofSeconds(300)),
+                t.positiveDuration("upstreamIdle", Duration.ofSeconds(60)));
+        t.requireNoOtherKeys();
+
+        ConfigNode r = root.object("retries");
+        ProxyConfig.Retries retries = new ProxyConfig.Retries(
+                r.integer("attempts", 2, 1, 10),
+                r.fraction("budgetRatio", 0.2, 0.0, 1.0),
+                r.integer("minRetriesPerSecond", 10, 0, 100_000));
+        r.requireNoOtherKeys();
+
+        ConfigNode o = root.object("outlierDetection");
+        ProxyConfig.OutlierDetection outliers = new ProxyConfig.OutlierDetection(
+                o.integer("consecutiveFailures", 5, 1, 1000),
+                o.positiveDuration("baseEjection", Duration.ofSeconds(10)),
+                o.positiveDuration("maxEjection", Duration.ofMinutes(5)),
+                o.integer("panicThresholdPercent", 50, 0, 100));
+        o.requireNoOtherKeys();
+
+        ConfigNode pool = root.object("connectionPool");
+        int maxIdle = pool.integer("maxIdlePerUpstream", 32, 0, 10_000);
+        pool.requireNoOtherKeys();
+
+        ConfigNode s = root.object("shutdown");
+        ProxyConfig.Shutdown shutdown = new ProxyConfig.Shutdown(
+                s.duration("delay", Duration.ZERO),
+                s.duration("drainTimeout", Duration.ofSeconds(30)));
+        s.requireNoOtherKeys();
+
+        root.requireNoOtherKeys();
+        return new ProxyConfig(listen, admin, eventLoops, upstream, lb, slowStart, limits, timeouts, retries,
+                outliers, maxIdle, shutdown, accessLog);
+    }
+
+}

@@ -1,0 +1,38 @@
+package dev.usher.proxy.config;
+
+import java.time.Duration;
+
+/**
+ * Everything the proxy is told at start-up. The same schema is read from a file (YAML or JSON), set by
+ * flags, and rendered by the operator into the proxy's ConfigMap; {@link ConfigLoader} documents the keys.
+ */
+public record ProxyConfig(
+        HostPort listen,
+        HostPort admin,
+        int eventLoops,
+        UpstreamConfig upstream,
+        String loadBalancing,
+        Duration slowStart,
+        Limits limits,
+        Timeouts timeouts,
+        Retries retries,
+        OutlierDetection outlierDetection,
+        int maxIdlePerUpstream,
+        Shutdown shutdown,
+        boolean accessLog) {
+
+    /** Request limits enforced before anything reaches an upstream. */
+    public record Limits(long maxBodySize, int maxHeaderSize, int maxInitialLineLength) {}
+
+    /** connect: TCP connect to an upstream; response: request sent to first response byte; idle: no traffic on a connection. */
+    public record Timeouts(Duration connect, Duration response, Duration idle, Duration upstreamIdle) {}
+
+    /** attempts counts the first try: 2 means one retry. budgetRatio caps retries as a share of requests. */
+    public record Retries(int attempts, double budgetRatio, int minRetriesPerSecond) {}
+
+    /** Passive health: eject after consecutive failures, for base × 2^(n-1) up to max; never below the panic threshold. */
+    public record OutlierDetection(int consecutiveFailures, Duration baseEjection, Duration maxEjection, int panicThresholdPercent) {}
+
+    /** delay: time between readiness going false and the listener closing, so load balancers stop sending first. */
+    public record Shutdown(Duration delay, Duration drainTimeout) {}
+}

@@ -1,0 +1,74 @@
+package dev.usher.proxy.health;
+
+import dev.usher.proxy.config.ProxyConfig;
+import dev.usher.proxy.pool.Upstream;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Passive health checking: an upstream that fails {@code consecutiveFailures} times in a row (connect failure,
+ * reset, or a 5xx it answered) is ejected for a time that doubles with each ejection, up to a maximum.
+ */
+public final class OutlierDetector {
+    private static final Logger log = LoggerFactory.getLogger(OutlierDetector.class);
+
+    /** Told of each ejection, for metrics. */
+    public interface Listener {
+        void ejected(Upstream upstream);
+    }
+
+    private final ProxyConfig.OutlierDetection config;
+    private final LongSupplier nanoClock;
+    private final Listener listener;
+    /** The latest moment any ejection ends: before it, selection must look at health; after it, nobody is ejected. */
+    private final AtomicLong anyEjectedUntil = new AtomicLong(HealthState.NEVER);
+
+    public OutlierDetector(ProxyConfig.OutlierDetection config, LongSupplier nanoClock, Listener listener) {
+        this.config = config;
+        this.nanoClock = nanoClock;
+        this.listener = listener;
+    }
+
+    public void success(Upstream upstream) {
+        // Read before write: the success path runs per request and should not dirty a shared cache line.
+        if (upstream.health().consecutiveFailures.get() != 0) {
+            upstream.health().consecutiveFailures.set(0);
+        }
+    }
+
+    public void failure(Upstream upstream) {
+        HealthState h = upstream.health();
+        int failures = h.consecutiveFailures.incrementAndGet();
+        long now = nanoClock.getAsLong();
+        if (failures < config.consecutiveFailures() || h.isEjected(now)) {
+            return;
+        }
+        h.consecutiveFailures.set(0);
+        int n = h.ejections.incrementAndGet();
+        long base = config.baseEjection().toNanos();
+        long max = config.maxEjection().toNanos();
+        long duration = n > 30 ? max : Math.min(max, base << Math.min(n - 1, 30));
+        long until = now + duration;
+        h.ejectedUntilNanos = until;
+        anyEjectedUntil.accumulateAndGet(until, (a, b) -> a == HealthState.NEVER || b - a > 0 ? b : a);
+        log.warn("upstream {} ejected for {} ms after {} consecutive failures (ejection #{})",
+                upstream, duration / 1_000_000, failures, n);
+        listener.ejected(upstream);
+    }
+
+    /** Cheap check for the common case: nobody is ejected right now. */
+    public boolean anyEjected() {
+        long until = anyEjectedUntil.get();
+        return until != HealthState.NEVER && nanoClock.getAsLong() - until < 0;
+    }
+
+    public boolean isEjected(Upstream upstream) {
+        return upstream.health().isEjected(nanoClock.getAsLong());
+    }
+
+    public int panicThresholdPercent() {
+        return config.panicThresholdPercent();
+    }
+}

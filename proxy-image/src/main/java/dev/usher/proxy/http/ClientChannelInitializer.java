@@ -1,0 +1,41 @@
+package dev.usher.proxy.http;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.timeout.IdleStateHandler;
+import java.util.concurrent.TimeUnit;
+
+/** The pipeline of each client connection: HTTP/1.1 codec, idle timeout, and the proxying handler. */
+public final class ClientChannelInitializer extends ChannelInitializer<Channel> {
+    private static final String CODEC = "http-server-codec";
+
+    private final ProxyContext px;
+    private final ChannelGroup clients;
+
+    public ClientChannelInitializer(ProxyContext px, ChannelGroup clients) {
+        this.px = px;
+        this.clients = clients;
+    }
+
+    @Override
+    protected void initChannel(Channel ch) {
+        clients.add(ch);
+        var limits = px.config().limits();
+        HttpDecoderConfig decoder = new HttpDecoderConfig()
+                .setMaxInitialLineLength(limits.maxInitialLineLength())
+                .setMaxHeaderSize(limits.maxHeaderSize())
+                .setMaxChunkSize(64 * 1024);
+        ch.pipeline()
+                .addLast(CODEC, new HttpServerCodec(decoder))
+                .addLast(new IdleStateHandler(0, 0, px.config().timeouts().idle().toMillis(), TimeUnit.MILLISECONDS))
+                .addLast(new ClientHandler(px, CODEC));
+    }
+
+    /** Tells every open client connection that the proxy is draining: idle ones close, busy ones close after their response. */
+    public static void drain(ChannelGroup clients) {
+        clients.forEach(ch -> ch.pipeline().fireUserEventTriggered(ClientHandler.DRAIN));
+    }
+}

@@ -1,0 +1,18 @@
+package dev.usher.proxy.http;
+
+import dev.usher.proxy.balancing.UpstreamPicker;
+import dev.usher.proxy.config.ProxyConfig;
+import dev.usher.proxy.health.OutlierDetector;
+import dev.usher.proxy.metrics.ProxyMetrics;
+import dev.usher.proxy.retry.RetryPolicy;
+import dev.usher.proxy.upstream.ConnectionPools;
+
+/** The shared services every client connection uses; built once by the server. */
+public record ProxyContext(
+        ProxyConfig config,
+        UpstreamPicker picker,
+        RetryPolicy retries,
+        OutlierDetector outliers,
+        ConnectionPools connections,
+        ProxyMetrics metrics,
+        AccessLog accessLog) {}

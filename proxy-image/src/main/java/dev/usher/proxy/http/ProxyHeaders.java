@@ -1,0 +1,151 @@
+package dev.usher.proxy.http;
+
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.AsciiString;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Header rewriting at the proxy boundary: hop-by-hop headers belong to one connection and are dropped (RFC 9110
+ * 7.6.1); forwarding headers tell the backend who the client was; framing is re-decided for the next hop.
+ */
+final class ProxyHeaders {
+    static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
+    static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
+    static final AsciiString X_FORWARDED_HOST = AsciiString.cached("x-forwarded-host");
+    static final AsciiString X_REQUEST_ID = AsciiString.cached("x-request-id");
+    static final AsciiString PROXY_CONNECTION = AsciiString.cached("proxy-connection");
+    private static final String VIA = "1.1 usher";
+    private static final char[] HEX = "0123456789abcdef".toCharArray();
+
+    private static final AsciiString[] HOP_BY_HOP = {
+        HttpHeaderNames.CONNECTION, HttpHeaderNames.KEEP_ALIVE, PROXY_CONNECTION, HttpHeaderNames.TE,
+        HttpHeaderNames.TRAILER, HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderNames.UPGRADE,
+    };
+
+    private ProxyHeaders() {}
+
+    /** A request asking to switch protocols (WebSocket and others): Connection names upgrade and Upgrade is set. */
+    static boolean isUpgrade(HttpRequest request) {
+        HttpHeaders h = request.headers();
+        return h.contains(HttpHeaderNames.UPGRADE)
+                && h.containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true);
+    }
+
+    /**
+     * Turns the client's request head into the one sent upstream, in place. Returns the request id, which is
+     * the client's own when it sent one.
+     */
+    static String prepareRequest(HttpRequest request, String clientIp, boolean chunked, boolean upgrade) {
+        HttpHeaders h = request.headers();
+        String upgradeTo = upgrade ? h.get(HttpHeaderNames.UPGRADE) : null;
+        removeHopByHop(h);
+        request.setProtocolVersion(HttpVersion.HTTP_1_1);
+        if (upgradeTo != null) {
+            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+            h.set(HttpHeaderNames.UPGRADE, upgradeTo);
+        }
+        if (chunked) {
+            h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        }
+        String xff = h.get(X_FORWARDED_FOR);
+        h.set(X_FORWARDED_FOR, xff == null || xff.isBlank() ? clientIp : xff + ", " + clientIp);
+        h.set(X_FORWARDED_PROTO, "http");
+        String host = h.get(HttpHeaderNames.HOST);
+        if (host != null) {
+            h.set(X_FORWARDED_HOST, host);
+        }
+        appendVia(h);
+        String id = h.get(X_REQUEST_ID);
+        if (id == null || id.isEmpty()) {
+            id = newRequestId();
+            h.set(X_REQUEST_ID, id);
+        }
+        return id;
+    }
+
+    /**
+     * Turns the backend's response head into the one sent to the client, in place.
+     *
+     * @param bodyExpected false for HEAD requests and 1xx/204/304 answers, which never carry a body
+     * @return whether the body is delimited by the connection closing (HTTP/1.0 client, no length known)
+     */
+    static boolean prepareResponse(HttpResponse response, HttpVersion clientVersion, boolean bodyExpected,
+                                   boolean keepAlive, boolean upgrade) {
+        HttpHeaders h = response.headers();
+        String upgradeTo = upgrade ? h.get(HttpHeaderNames.UPGRADE) : null;
+        removeHopByHop(h);
+        response.setProtocolVersion(HttpVersion.HTTP_1_1);
+        appendVia(h);
+        if (upgradeTo != null) {
+            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+            h.set(HttpHeaderNames.UPGRADE, upgradeTo);
+            return false;
+        }
+        boolean closeDelimited = false;
+        if (bodyExpected && !h.contains(HttpHeaderNames.CONTENT_LENGTH)) {
+            if (clientVersion.equals(HttpVersion.HTTP_1_0)) {
+                closeDelimited = true;
+            } else {
+                h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+            }
+        }
+        if (!keepAlive || closeDelimited) {
+            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        } else if (clientVersion.equals(HttpVersion.HTTP_1_0)) {
+            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        }
+        return closeDelimited;
+    }
+
+    static boolean isChunked(HttpMessage message) {
+        return HttpUtil.isTransferEncodingChunked(message);
+    }
+
+    private static void removeHopByHop(HttpHeaders h) {
+        List<String> named = null;
+        for (String value : h.getAll(HttpHeaderNames.CONNECTION)) {
+            for (String token : value.split(",")) {
+                String t = token.trim();
+                if (!t.isEmpty()) {
+                    if (named == null) {
+                        named = new ArrayList<>(2);
+                    }
+                    named.add(t);
+                }
+            }
+        }
+        if (named != null) {
+            named.forEach(h::remove);
+        }
+        for (AsciiString name : HOP_BY_HOP) {
+            h.remove(name);
+        }
+    }
+
+    private static void appendVia(HttpHeaders h) {
+        String via = h.get(HttpHeaderNames.VIA);
+        h.set(HttpHeaderNames.VIA, via == null ? VIA : via + ", " + VIA);
+    }
+
+    /** 128 random bits in hex: unique enough to correlate logs, without SecureRandom's cost per request. */
+    private static String newRequestId() {
+        ThreadLocalRandom r = ThreadLocalRandom.current();
+        char[] out = new char[32];
+        long hi = r.nextLong();
+        long lo = r.nextLong();
+        for (int i = 0; i < 16; i++) {
+            out[i] = HEX[(int) (hi >>> (60 - 4 * i)) & 0xf];
+            out[16 + i] = HEX[(int) (lo >>> (60 - 4 * i)) & 0xf];
+        }
+        return new String(out);
+    }
+}

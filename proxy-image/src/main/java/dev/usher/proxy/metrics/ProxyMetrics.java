@@ -1,0 +1,87 @@
+package dev.usher.proxy.metrics;
+
+import dev.usher.proxy.pool.UpstreamPool;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The proxy's meters, resolved once at start-up so the per-request path only increments. Exposed in the
+ * Prometheus text format on the admin port.
+ */
+public final class ProxyMetrics {
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final Counter[] responsesByClass = new Counter[6];
+    private final Timer latency;
+    private final Counter retries;
+    private final Counter ejections;
+    private final AtomicInteger activeConnections = new AtomicInteger();
+    private final AtomicInteger activeRequests = new AtomicInteger();
+
+    public ProxyMetrics(UpstreamPool pool) {
+        for (int c = 1; c <= 5; c++) {
+            responsesByClass[c] = Counter.builder("usher_requests")
+                    .description("Requests answered, by status class of the response sent to the client")
+                    .tag("status_class", c + "xx")
+                    .register(registry);
+        }
+        latency = Timer.builder("usher_request_duration")
+                .description("Time from request head received to response complete")
+                .serviceLevelObjectives(ms(1), ms(2), ms(5), ms(10), ms(25), ms(50), ms(100), ms(250), ms(500),
+                        ms(1000), ms(2500), ms(5000), ms(10000), ms(30000))
+                .register(registry);
+        retries = Counter.builder("usher_retries").description("Attempts repeated on another upstream").register(registry);
+        ejections = Counter.builder("usher_ejections").description("Upstreams ejected by passive health").register(registry);
+        Gauge.builder("usher_upstreams", pool, p -> p.snapshot().ready().size())
+                .description("Upstreams taking new requests").register(registry);
+        Gauge.builder("usher_upstreams_fenced", pool, p -> p.snapshot().all().size() - p.snapshot().ready().size())
+                .description("Upstreams finishing in-flight requests, taking no new ones").register(registry);
+        Gauge.builder("usher_client_connections", activeConnections, AtomicInteger::get)
+                .description("Open client connections").register(registry);
+        Gauge.builder("usher_requests_in_flight", activeRequests, AtomicInteger::get)
+                .description("Requests being proxied").register(registry);
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmGcMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+    }
+
+    private static Duration ms(long millis) {
+        return Duration.ofMillis(millis);
+    }
+
+    public void responded(int status, long durationNanos) {
+        int statusClass = status / 100;
+        if (statusClass >= 1 && statusClass <= 5) {
+            responsesByClass[statusClass].increment();
+        }
+        latency.record(durationNanos, TimeUnit.NANOSECONDS);
+    }
+
+    public void retried() {
+        retries.increment();
+    }
+
+    public void ejected() {
+        ejections.increment();
+    }
+
+    public AtomicInteger activeConnections() {
+        return activeConnections;
+    }
+
+    public AtomicInteger activeRequests() {
+        return activeRequests;
+    }
+
+    public String scrape() {
+        return registry.scrape();
+    }
+}
