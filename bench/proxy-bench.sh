@@ -12,6 +12,9 @@
 # here is stopped on exit (trap EXIT), and configs/logs live in a mktemp dir.
 # This script installs nothing: run bench/setup.sh first.
 set -euo pipefail
+# No job control: background servers must not be process-group leaders, so
+# that `setsid` execs in place and $! is the server's own pid (see start_bg).
+set +m
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(cd "$SCRIPT_DIR/.." && pwd)
@@ -58,6 +61,7 @@ Usher:
 Idle connections memory:
   --idle-conns N        idle keep-alive connections to hold           (default $IDLE_CONNS)
   --idle-workers N      workers / event loops for that measurement    (default $IDLE_WORKERS)
+  --idle-settle S       seconds to hold them before measuring         (default $IDLE_HOLD_SETTLE)
   --skip-idle           skip the idle connections measurement
   --skip-throughput     skip the wrk measurements (idle measurement only)
 
@@ -93,6 +97,7 @@ while [[ $# -gt 0 ]]; do
     --require-usher) REQUIRE_USHER=1; shift ;;
     --idle-conns) need_arg "$@"; IDLE_CONNS=$2; shift 2 ;;
     --idle-workers) need_arg "$@"; IDLE_WORKERS=$2; shift 2 ;;
+    --idle-settle) need_arg "$@"; IDLE_HOLD_SETTLE=$2; shift 2 ;;
     --skip-idle) SKIP_IDLE=1; shift ;;
     --skip-throughput) SKIP_THROUGHPUT=1; shift ;;
     --keep-tmp) KEEP_TMP=1; shift ;;
@@ -124,6 +129,7 @@ is_uint "$THREADS" && ((THREADS <= 64)) || die "--threads must be 1..64"
 is_uint "$BACKEND_WORKERS" && ((BACKEND_WORKERS <= 64)) || die "--backend-workers must be 1..64"
 is_uint "$IDLE_CONNS" && ((IDLE_CONNS <= 20000)) || die "--idle-conns must be 1..20000"
 is_uint "$IDLE_WORKERS" && ((IDLE_WORKERS <= 64)) || die "--idle-workers must be 1..64"
+[[ $IDLE_HOLD_SETTLE =~ ^[0-9]+$ ]] && ((10#$IDLE_HOLD_SETTLE <= 200)) || die "--idle-settle must be 0..200 seconds"
 read -r -a WORKERS <<<"$WORKERS_LIST"
 ((${#WORKERS[@]} > 0)) || die "--workers must list at least one count"
 for w in "${WORKERS[@]}"; do
@@ -636,7 +642,7 @@ idle_measure() {  # TARGET
   fi
   local pid=$TGT_PID port=$TGT_PORT
   # Baseline after a few requests (so lazily created pools exist).
-  curl -fsS -o /dev/null --max-time 5 "http://127.0.0.1:$port/" "http://127.0.0.1:$port/" || true
+  curl -fsS -o /dev/null -o /dev/null --max-time 5 "http://127.0.0.1:$port/" "http://127.0.0.1:$port/" || true
   sleep 1
   if [[ $kind == usher ]]; then
     IDLE[$k:heap0]=$(heap_used_kb "$pid" "$OUT/raw/idle-usher-heap-before.txt")
@@ -648,7 +654,7 @@ idle_measure() {  # TARGET
   rm -f "$ready" "$result"
   start_bg "idle_conns" "$TMP/idle-$kind.log" python3 "$SCRIPT_DIR/idle_conns.py" \
     --host 127.0.0.1 --port "$port" --count "$IDLE_CONNS" \
-    --open-max 120 --hold-max 240 --ready-file "$ready" --result "$result"
+    --open-max 120 --hold-max $((IDLE_HOLD_SETTLE + 240)) --ready-file "$ready" --result "$result"
   local cpid=$LAST_PID i
   for ((i = 0; i < 1300; i++)); do  # open-max 120 s + slack, 0.1 s steps
     [[ -f $ready ]] && break
@@ -868,8 +874,8 @@ if ((SKIP_THROUGHPUT == 0)); then make_chart; fi
   echo "- Versions: nginx $ver_nginx; HAProxy $ver_haproxy; wrk $ver_wrk; java: $ver_java ($ver_java_rt)"
   echo "- Repo: $git_rev; Usher jar: $jar_info"
   echo "- Backend (shared by every target): nginx, $BACKEND_WORKERS worker(s), \`return 200\` with a fixed ${#BODY}-byte body, keep-alive, access_log off"
-  echo "- Load: \`wrk --latency -t$THREADS -c$CONNECTIONS -d$DURATION http://127.0.0.1:PORT/\` per target, everything on 127.0.0.1, one target at a time"
-  echo "- Usher: \`java -Xmx256m${USHER_JAVA_OPTS:+ $USHER_JAVA_OPTS} -jar ${JAR#"$REPO_ROOT"/} --listen … --admin … --upstream … --event-loops N\`, $WARMUP unrecorded wrk warm-up before each measurement${USHER_NOTE:+ — **$USHER_NOTE**}"
+  ((SKIP_THROUGHPUT)) || echo "- Load: \`wrk --latency -t$THREADS -c$CONNECTIONS -d$DURATION http://127.0.0.1:PORT/\` per target, everything on 127.0.0.1, one target at a time"
+  ((SKIP_THROUGHPUT)) || echo "- Usher: \`java -Xmx256m${USHER_JAVA_OPTS:+ $USHER_JAVA_OPTS} -jar ${JAR#"$REPO_ROOT"/} --listen … --admin … --upstream … --event-loops N\`, $WARMUP unrecorded wrk warm-up before each measurement${USHER_NOTE:+ — **$USHER_NOTE**}"
   echo
   echo "> Shared, noisy machine: wrk, the proxy and the backend all compete for the same $(nproc) cores."
   echo "> Absolute numbers are not comparable across runs; compare the ratios from this run only."

@@ -139,7 +139,11 @@ public final class ProxyServer implements AdminEndpoints {
             log.warn("drain timeout: closing {} requests still in flight", left);
         }
         clients.close().awaitUninterruptibly();
-        connections.closeAll().join();
+        try {
+            connections.closeAll().get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            log.warn("closing pooled upstream connections: {}", e.toString());
+        }
         source.close();
         admin.close();
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();

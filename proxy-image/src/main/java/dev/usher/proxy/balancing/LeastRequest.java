@@ -29,25 +29,32 @@ final class LeastRequest implements LoadBalancer {
             return eligible.test(only) ? only : null;
         }
         ThreadLocalRandom random = ThreadLocalRandom.current();
-        Upstream a = sample(candidates, eligible, random);
-        if (a == null) {
+        int a = sample(candidates, eligible, random, -1);
+        if (a < 0) {
             return scan(candidates, eligible);
         }
-        Upstream b = sample(candidates, eligible, random);
-        if (b == null || b == a) {
-            return a;
+        int b = sample(candidates, eligible, random, a);
+        if (b < 0) {
+            return candidates.get(a);
         }
-        return load(b) < load(a) ? b : a;
+        Upstream ua = candidates.get(a);
+        Upstream ub = candidates.get(b);
+        return load(ub) < load(ua) ? ub : ua;
     }
 
-    private static Upstream sample(List<Upstream> candidates, Predicate<Upstream> eligible, ThreadLocalRandom random) {
+    /** A random eligible index other than {@code other}: two distinct samples, or with two upstreams half the picks would be blind. */
+    private static int sample(List<Upstream> candidates, Predicate<Upstream> eligible, ThreadLocalRandom random, int other) {
+        int n = candidates.size();
         for (int i = 0; i < SAMPLE_TRIES; i++) {
-            Upstream u = candidates.get(random.nextInt(candidates.size()));
-            if (eligible.test(u)) {
-                return u;
+            int k = other < 0 ? random.nextInt(n) : random.nextInt(n - 1);
+            if (other >= 0 && k >= other) {
+                k++;
+            }
+            if (eligible.test(candidates.get(k))) {
+                return k;
             }
         }
-        return null;
+        return -1;
     }
 
     /** When random samples keep hitting ineligible upstreams (most are tried or ejected), look at every one. */

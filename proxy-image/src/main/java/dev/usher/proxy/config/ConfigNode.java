@@ -143,7 +143,7 @@ final class ConfigNode {
         if (v == null) {
             return fallback;
         }
-        if (v.isIntegralNumber()) {
+        if (v.isIntegralNumber() && v.canConvertToLong()) {
             return v.longValue();
         }
         try {
@@ -170,14 +170,13 @@ final class ConfigNode {
         if (v == null) {
             return fallback;
         }
-        if (v.isIntegralNumber()) {
-            return v.longValue();
-        }
+        long size;
         try {
-            return parseSize(v.asText());
-        } catch (IllegalArgumentException e) {
-            throw ConfigException.at(key(name), e.getMessage());
+            size = parseSize(v.isIntegralNumber() ? v.bigIntegerValue().toString() : v.asText());
+        } catch (IllegalArgumentException | ArithmeticException e) {
+            throw ConfigException.at(key(name), e instanceof ArithmeticException ? "'" + v.asText() + "' is too large" : e.getMessage());
         }
+        return size;
     }
 
     void requireNoOtherKeys() {
@@ -220,7 +219,12 @@ final class ConfigNode {
         if (unitAt == 0) {
             throw new IllegalArgumentException("'" + text + "' is not a size (e.g. 16Ki, 10Mi)");
         }
-        long amount = Long.parseLong(s.substring(0, unitAt));
+        long amount;
+        try {
+            amount = Long.parseLong(s.substring(0, unitAt));
+        } catch (NumberFormatException e) {
+            throw new ArithmeticException("too large");
+        }
         long factor = switch (s.substring(unitAt)) {
             case "" -> 1L;
             case "k" -> 1_000L;

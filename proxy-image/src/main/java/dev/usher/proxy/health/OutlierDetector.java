@@ -49,7 +49,11 @@ public final class OutlierDetector {
         int n = h.ejections.incrementAndGet();
         long base = config.baseEjection().toNanos();
         long max = config.maxEjection().toNanos();
-        long duration = n > 30 ? max : Math.min(max, base << Math.min(n - 1, 30));
+        long duration = base;
+        for (int i = 1; i < n && duration < max; i++) {
+            duration = duration > max / 2 ? max : duration * 2;
+        }
+        duration = Math.min(duration, max);
         long until = now + duration;
         h.ejectedUntilNanos = until;
         anyEjectedUntil.accumulateAndGet(until, (a, b) -> a == HealthState.NEVER || b - a > 0 ? b : a);

@@ -11,6 +11,7 @@ import io.netty.handler.timeout.IdleStateHandler;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -95,8 +96,10 @@ public final class ConnectionPool {
     }
 
     void closeAll() {
-        idle.values().forEach(q -> q.forEach(Channel::close));
+        // Copied first: closing a channel runs its close listener, which edits the pool, right here.
+        List<Channel> all = idle.values().stream().flatMap(ArrayDeque::stream).toList();
         idle.clear();
+        all.forEach(Channel::close);
     }
 
     int idleCount(Upstream upstream) {
