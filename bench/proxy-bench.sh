@@ -188,6 +188,8 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/usher-bench.XXXXXX")
 
 # ------------------------------------------------------ process management --
 declare -a PIDS=()
+declare -a KILLED=()  # servers that needed SIGKILL (reported in the markdown)
+STOP_GRACE_S=15
 declare -A PNAME=()
 LAST_PID=""
 
@@ -213,9 +215,17 @@ stop_pid() {
   [[ -n $pid ]] || return 0
   pgid=$(ps -o pgid= -p "$pid" 2>/dev/null | tr -d ' ' || true)
   if is_alive "$pid"; then
-    if [[ $pgid == "$pid" ]]; then kill -TERM -- "-$pid" 2>/dev/null || true; fi
-    kill -TERM "$pid" 2>/dev/null || true
-    for ((i = 0; i < 150; i++)); do is_alive "$pid" || break; sleep 0.1; done
+    # One SIGTERM, to the whole group when the server leads one (setsid).
+    if [[ $pgid == "$pid" ]]; then
+      kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+    else
+      kill -TERM "$pid" 2>/dev/null || true
+    fi
+    for ((i = 0; i < STOP_GRACE_S * 10; i++)); do is_alive "$pid" || break; sleep 0.1; done
+    if is_alive "$pid"; then
+      log "WARNING: ${PNAME[$pid]:-pid $pid} did not exit within ${STOP_GRACE_S}s of SIGTERM; sending SIGKILL"
+      KILLED+=("${PNAME[$pid]:-pid $pid}")
+    fi
   fi
   # Anything left in its process group (the leader is not reaped yet, so the
   # group id cannot have been reused) is killed hard.
@@ -251,11 +261,38 @@ trap 'log "terminated"; exit 143' TERM
 declare -A USED_PORTS=()
 FREE_PORT=""
 # free_port: sets FREE_PORT to a currently free 127.0.0.1 port that this run
-# has not handed out before (no subshell, so USED_PORTS persists).
+# has not handed out before (no subshell, so USED_PORTS persists). Ports come
+# from outside the kernel's ephemeral range when possible: a port that was just
+# the source port of a client connection (wrk, the 5,000 idle connections)
+# sits in TIME_WAIT and cannot be bound by a server for a minute. The test
+# bind has no SO_REUSEADDR, so it also fails on such TIME_WAIT leftovers.
 free_port() {
   local p i
   for ((i = 0; i < 20; i++)); do
-    p=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+    p=$(python3 - <<'PYEOF'
+import random, socket
+try:
+    lo, hi = map(int, open("/proc/sys/net/ipv4/ip_local_port_range").read().split())
+except (OSError, ValueError):
+    lo, hi = 32768, 60999
+if lo - 1 >= 12000:
+    span = (10000, lo - 1)
+elif hi + 1 <= 63000:
+    span = (hi + 1, 65000)
+else:
+    span = None
+for _ in range(200):
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", random.randint(*span) if span else 0))
+        print(s.getsockname()[1])
+        break
+    except OSError:
+        pass
+    finally:
+        s.close()
+PYEOF
+)
     if [[ $p =~ ^[0-9]+$ && -z ${USED_PORTS[$p]:-} ]] && ! port_listening "$p"; then
       USED_PORTS[$p]=1
       FREE_PORT=$p
@@ -467,10 +504,10 @@ EOF
 
 stop_target() {
   [[ -n $TGT_PID ]] || return 0
-  if [[ $TGT_LOG == *usher.log ]]; then
+  stop_pid "$TGT_PID"
+  if [[ $TGT_LOG == *usher.log ]]; then  # after the stop, so shutdown lines are in it
     cp "$TGT_LOG" "$OUT/raw/$(basename "$(dirname "$TGT_LOG")").log" 2>/dev/null || true
   fi
-  stop_pid "$TGT_PID"
   wait_port_free "$TGT_PORT"
   [[ -z $TGT_ADMIN ]] || wait_port_free "$TGT_ADMIN"
   TGT_PID=""
@@ -565,8 +602,7 @@ if ((SKIP_THROUGHPUT == 0)); then
         continue
       fi
       if ! start_target "$kind" "$n"; then
-        [[ -n $TGT_PID ]] && stop_pid "$TGT_PID"
-        TGT_PID=""
+        stop_target
         if [[ $kind == usher ]]; then
           STATUS["usher:$n"]="start-failed"
           usher_failed "did not start or did not proxy correctly with --event-loops $n"
@@ -635,8 +671,7 @@ idle_measure() {  # TARGET
   IDLE[$k:status]="failed"
   local xmx=64m
   if ! start_target "$kind" "$n" "$xmx"; then
-    [[ -n $TGT_PID ]] && stop_pid "$TGT_PID"
-    TGT_PID=""
+    stop_target
     IDLE[$k:status]="start-failed"
     return 1
   fi
@@ -875,6 +910,9 @@ if ((SKIP_THROUGHPUT == 0)); then make_chart; fi
   echo "- Repo: $git_rev; Usher jar: $jar_info"
   echo "- Backend (shared by every target): nginx, $BACKEND_WORKERS worker(s), \`return 200\` with a fixed ${#BODY}-byte body, keep-alive, access_log off"
   ((SKIP_THROUGHPUT)) || echo "- Load: \`wrk --latency -t$THREADS -c$CONNECTIONS -d$DURATION http://127.0.0.1:PORT/\` per target, everything on 127.0.0.1, one target at a time"
+  if ((${#KILLED[@]})); then
+    echo "- **Shutdown: did not exit within ${STOP_GRACE_S}s of SIGTERM and were SIGKILLed: ${KILLED[*]}** (see \`raw/usher-*.log\`)"
+  fi
   ((SKIP_THROUGHPUT)) || echo "- Usher: \`java -Xmx256m${USHER_JAVA_OPTS:+ $USHER_JAVA_OPTS} -jar ${JAR#"$REPO_ROOT"/} --listen … --admin … --upstream … --event-loops N\`, $WARMUP unrecorded wrk warm-up before each measurement${USHER_NOTE:+ — **$USHER_NOTE**}"
   echo
   echo "> Shared, noisy machine: wrk, the proxy and the backend all compete for the same $(nproc) cores."

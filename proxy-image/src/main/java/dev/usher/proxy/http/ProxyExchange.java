@@ -92,6 +92,11 @@ final class ProxyExchange implements UpstreamListener {
         return requestComplete;
     }
 
+    /** Whether nothing of this request is left to read from the client: a bodiless request is, from its head on. */
+    private boolean requestFullyRead() {
+        return requestComplete || !hasBody;
+    }
+
     /** Starts the exchange; the caller has checked the request head is acceptable. */
     void start() {
         px.metrics().activeRequests().incrementAndGet();
@@ -266,7 +271,7 @@ final class ProxyExchange implements UpstreamListener {
         }
         upstreamReusable = HttpUtil.isKeepAlive(response);
         boolean bodyExpected = !method.equals(HttpMethod.HEAD) && code != 204 && code != 304;
-        boolean keepAlive = clientKeepAlive && requestComplete && !client.draining();
+        boolean keepAlive = clientKeepAlive && requestFullyRead() && !client.draining();
         boolean closeDelimited = ProxyHeaders.prepareResponse(response, clientVersion, bodyExpected, keepAlive, false);
         responseKeepAlive = keepAlive && !closeDelimited;
         clientCtx.write(response, clientCtx.voidPromise());
@@ -464,7 +469,7 @@ final class ProxyExchange implements UpstreamListener {
             finishAborted();
             return;
         }
-        boolean keepAlive = clientKeepAlive && requestComplete && !client.draining();
+        boolean keepAlive = clientKeepAlive && requestFullyRead() && !client.draining();
         ChannelFuture written = clientCtx.writeAndFlush(ErrorResponses.of(clientCtx.alloc(), errorStatus, reason, !keepAlive));
         bytesOut = 0;
         finish(keepAlive, written);

@@ -45,7 +45,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A real HTTP/1.1 backend on 127.0.0.1 for proxy tests, with routes that misbehave on purpose:
  * <ul>
- *   <li>{@code /hello} answers with the backend's name</li>
+ *   <li>{@code /hello} answers with the backend's name (after a delay, for a slow backend)</li>
  *   <li>{@code /headers} answers with the request headers it received, one {@code name: value} per line</li>
  *   <li>{@code /echo} streams the request body back as it arrives (chunked)</li>
  *   <li>{@code /upload} reads the body and answers with the byte count</li>
@@ -61,6 +61,7 @@ public final class TestBackend implements AutoCloseable {
     private static final EventLoopGroup GROUP = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
 
     private final String name;
+    private final int helloDelayMillis;
     private final Channel server;
     private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final AtomicInteger connectionsAccepted = new AtomicInteger();
@@ -69,11 +70,13 @@ public final class TestBackend implements AutoCloseable {
     private final Map<String, AtomicInteger> requestsByPath = new ConcurrentHashMap<>();
 
     public TestBackend(String name) {
-        this(name, "127.0.0.1", 0);
+        this(name, 0);
     }
 
-    public TestBackend(String name, String host, int port) {
+    /** A backend whose {@code /hello} takes {@code helloDelayMillis} to answer: a slow upstream. */
+    public TestBackend(String name, int helloDelayMillis) {
         this.name = name;
+        this.helloDelayMillis = helloDelayMillis;
         this.server = new ServerBootstrap()
                 .group(GROUP)
                 .channel(NioServerSocketChannel.class)
@@ -85,7 +88,7 @@ public final class TestBackend implements AutoCloseable {
                         ch.pipeline().addLast(new HttpServerCodec()).addLast(new Routes());
                     }
                 })
-                .bind(host, port)
+                .bind("127.0.0.1", 0)
                 .syncUninterruptibly()
                 .channel();
     }
@@ -176,6 +179,7 @@ public final class TestBackend implements AutoCloseable {
             requestsByPath.computeIfAbsent(path, p -> new AtomicInteger()).incrementAndGet();
             uploaded = 0;
             discardBody = false;
+            echoing = false;
             switch (path) {
                 case "/ws" -> {
                     inFlight.decrementAndGet();
@@ -211,7 +215,14 @@ public final class TestBackend implements AutoCloseable {
             QueryStringDecoder q = pendingQuery;
             boolean keepAlive = HttpUtil.isKeepAlive(request);
             switch (path) {
-                case "/hello" -> respond(ctx, keepAlive, HttpResponseStatus.OK, name);
+                case "/hello" -> {
+                    if (helloDelayMillis > 0) {
+                        ctx.executor().schedule(() -> respond(ctx, keepAlive, HttpResponseStatus.OK, name),
+                                helloDelayMillis, TimeUnit.MILLISECONDS);
+                    } else {
+                        respond(ctx, keepAlive, HttpResponseStatus.OK, name);
+                    }
+                }
                 case "/headers" -> {
                     StringBuilder b = new StringBuilder();
                     request.headers().forEach(h -> b.append(h.getKey().toLowerCase()).append(": ").append(h.getValue()).append('\n'));
