@@ -257,6 +257,18 @@ trap cleanup EXIT
 trap 'log "interrupted"; exit 130' INT
 trap 'log "terminated"; exit 143' TERM
 
+# Usher runs from a private copy of the jar, so a rebuild during the run can
+# neither change nor break what is measured; the report names the original.
+GIT_REV=$(git -C "$REPO_ROOT" rev-parse --short HEAD 2>/dev/null || echo "no commit")
+JAR_RUN=""
+if ((USHER_ENABLED)); then
+  JAR_RUN="$TMP/usher-proxy.jar"
+  cp "$JAR" "$JAR_RUN"
+  JAR_INFO="\`${JAR#"$REPO_ROOT"/}\`, $(stat -c %s "$JAR_RUN") bytes, modified $(date -u -r "$JAR" '+%Y-%m-%d %H:%M:%S UTC'), sha256 $(sha256sum "$JAR_RUN" | cut -c1-16)…"
+else
+  JAR_INFO="not found (\`${JAR#"$REPO_ROOT"/}\`)"
+fi
+
 # ------------------------------------------------------------------- ports --
 declare -A USED_PORTS=()
 FREE_PORT=""
@@ -478,7 +490,7 @@ EOF
       local -a jopts=()
       [[ -n $USHER_JAVA_OPTS ]] && read -r -a jopts <<<"$USHER_JAVA_OPTS"
       TGT_LOG="$d/usher.log"
-      start_bg "usher" "$TGT_LOG" java "-Xmx$xmx" "${jopts[@]+"${jopts[@]}"}" -jar "$JAR" \
+      start_bg "usher" "$TGT_LOG" java "-Xmx$xmx" "${jopts[@]+"${jopts[@]}"}" -jar "$JAR_RUN" \
         --listen "127.0.0.1:$TGT_PORT" --admin "127.0.0.1:$TGT_ADMIN" \
         --upstream "127.0.0.1:$BACKEND_PORT" --event-loops "$n"
       TGT_PID=$LAST_PID
@@ -767,12 +779,6 @@ ver_wrk=$({ wrk -v 2>&1 || true; } | awk 'NR == 1 {print $2}')
 ver_java=$({ java -version 2>&1 || true; } | awk 'NR == 1' | tr -d '"')
 ver_java_rt=$({ java -version 2>&1 || true; } | awk 'NR == 2')
 cpu_model=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo 2>/dev/null || true)
-git_rev=$(git -C "$REPO_ROOT" rev-parse --short HEAD 2>/dev/null || echo "no commit")
-if [[ -f $JAR ]]; then
-  jar_info="\`${JAR#"$REPO_ROOT"/}\`, $(stat -c %s "$JAR") bytes, modified $(date -u -r "$JAR" '+%Y-%m-%d %H:%M:%S UTC'), sha256 $(sha256sum "$JAR" | cut -c1-16)…"
-else
-  jar_info="not found (\`${JAR#"$REPO_ROOT"/}\`)"
-fi
 
 ratio() {  # A B -> A/B with 2 decimals, or n/a
   awk -v a="${1:-}" -v b="${2:-}" 'BEGIN {
@@ -907,11 +913,11 @@ if ((SKIP_THROUGHPUT == 0)); then make_chart; fi
   echo "- Date: $DATE_START (finished $(date -u '+%H:%M:%S UTC'))"
   echo "- Machine: \`nproc\` = $(nproc); ${cpu_model:-unknown CPU}; Linux $(uname -r); load average at start $LOAD_START, at end $LOAD_END"
   echo "- Versions: nginx $ver_nginx; HAProxy $ver_haproxy; wrk $ver_wrk; java: $ver_java ($ver_java_rt)"
-  echo "- Repo: $git_rev; Usher jar: $jar_info"
+  echo "- Repo: $GIT_REV (at start); Usher jar (copied at start, the copy was run): $JAR_INFO"
   echo "- Backend (shared by every target): nginx, $BACKEND_WORKERS worker(s), \`return 200\` with a fixed ${#BODY}-byte body, keep-alive, access_log off"
   ((SKIP_THROUGHPUT)) || echo "- Load: \`wrk --latency -t$THREADS -c$CONNECTIONS -d$DURATION http://127.0.0.1:PORT/\` per target, everything on 127.0.0.1, one target at a time"
   if ((${#KILLED[@]})); then
-    echo "- **Shutdown: did not exit within ${STOP_GRACE_S}s of SIGTERM and were SIGKILLed: ${KILLED[*]}** (see \`raw/usher-*.log\`)"
+    echo "- **Shutdown: did not exit within ${STOP_GRACE_S}s of SIGTERM and were SIGKILLed: $(printf '%s\n' "${KILLED[@]}" | sort | uniq -c | awk '{printf "%s%s ×%d", (NR > 1 ? ", " : ""), $2, $1}')** (see \`raw/usher-*.log\`)"
   fi
   ((SKIP_THROUGHPUT)) || echo "- Usher: \`java -Xmx256m${USHER_JAVA_OPTS:+ $USHER_JAVA_OPTS} -jar ${JAR#"$REPO_ROOT"/} --listen … --admin … --upstream … --event-loops N\`, $WARMUP unrecorded wrk warm-up before each measurement${USHER_NOTE:+ — **$USHER_NOTE**}"
   echo
