@@ -3,7 +3,7 @@
 # The benchmark script itself never installs anything; run this once first.
 set -euo pipefail
 
-PKGS=(nginx-light haproxy wrk gnuplot-nox curl python3 procps iproute2 coreutils util-linux)
+PKGS=(nginx-light haproxy wrk gnuplot-nox curl python3 procps coreutils util-linux)
 
 SUDO=""
 if [[ $(id -u) -ne 0 ]]; then

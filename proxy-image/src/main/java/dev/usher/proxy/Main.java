@@ -3,6 +3,7 @@ package dev.usher.proxy;
 import dev.usher.proxy.config.ConfigException;
 import dev.usher.proxy.config.ConfigLoader;
 import dev.usher.proxy.config.ProxyConfig;
+import io.netty.util.ResourceLeakDetector;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,6 +27,11 @@ public final class Main {
         if (config == null) {
             System.out.print(ConfigLoader.USAGE);
             return;
+        }
+        if (System.getProperty("io.netty.leakDetection.level") == null) {
+            // The tests run every buffer through the paranoid detector; in production the sampling costs CPU
+            // and allocation on the hot path for nothing. -Dio.netty.leakDetection.level turns it back on.
+            ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.DISABLED);
         }
         ProxyServer server;
         try {

@@ -23,6 +23,7 @@ import dev.usher.proxy.retry.RetryPolicy;
 import dev.usher.proxy.upstream.BackendProtocol;
 import dev.usher.proxy.upstream.ConnectionPools;
 import dev.usher.proxy.upstream.HttpBackend;
+import dev.usher.proxy.uwsgi.UwsgiBackend;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
@@ -65,6 +66,7 @@ public final class ProxyServer implements AdminEndpoints {
         outliers = new OutlierDetector(config.outlierDetection(), System::nanoTime, u -> metrics.ejected());
         BackendProtocol protocol = switch (config.upstream().protocol()) {
             case HTTP -> new HttpBackend(config.limits().maxHeaderSize());
+            case UWSGI -> new UwsgiBackend(config.upstream().uwsgi(), config.limits().maxHeaderSize());
         };
         connections = new ConnectionPools(workers, transport.socketChannel(), protocol,
                 config.timeouts().connect(), config.timeouts().upstreamIdle(), config.maxIdlePerUpstream());
@@ -79,6 +81,7 @@ public final class ProxyServer implements AdminEndpoints {
                 new RetryPolicy(config.retries().attempts(),
                         new RetryBudget(config.retries().budgetRatio(), config.retries().minRetriesPerSecond(), System::nanoTime)),
                 outliers,
+                protocol,
                 connections,
                 metrics,
                 new AccessLog(config.accessLog()));

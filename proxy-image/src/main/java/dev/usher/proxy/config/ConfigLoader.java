@@ -9,7 +9,9 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import dev.usher.proxy.uwsgi.UwsgiSettings;
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -26,19 +28,20 @@ public final class ConfigLoader {
               --listen HOST:PORT     client-facing HTTP listener         (listen, default 0.0.0.0:8080)
               --admin HOST:PORT      /healthz /readyz /metrics /upstreams (admin, default 0.0.0.0:9901)
               --upstream HOST:PORT   a static upstream; repeat for more  (upstream.static)
-              --protocol http        how to speak to upstreams           (upstream.protocol, default http)
+              --protocol NAME        http | uwsgi: how to speak to upstreams (upstream.protocol, default http)
               --load-balancing NAME  least-request | round-robin         (loadBalancing, default least-request)
               --event-loops N        I/O threads, 0 = one per core       (eventLoops, default 0)
               --access-log           one structured line per request     (accessLog, default false)
               --help                 this text
 
             file keys and defaults:
+              upstream: {uwsgi: {modifier1: 0, bufferSize: 4096, params: {}}}   (for protocol uwsgi)
               slowStart: 10s                 ramp-up for upstreams added at run time (0s = off)
               limits: {maxBodySize: 10Mi, maxHeaderSize: 16Ki, maxInitialLineLength: 8Ki}
               timeouts: {connect: 2s, response: 60s, idle: 300s, upstreamIdle: 60s}
               retries: {attempts: 2, budgetRatio: 0.2, minRetriesPerSecond: 10}
               outlierDetection: {consecutiveFailures: 5, baseEjection: 10s, maxEjection: 5m, panicThresholdPercent: 50}
-              connectionPool: {maxIdlePerUpstream: 32}
+              connectionPool: {maxIdlePerUpstream: 256}
               shutdown: {delay: 0s, drainTimeout: 30s}
             """;
 
@@ -131,10 +134,16 @@ public final class ConfigLoader {
         boolean accessLog = root.bool("accessLog", false);
 
         ConfigNode up = root.object("upstream");
-        UpstreamConfig upstream = new UpstreamConfig(
-                up.parsed("protocol", UpstreamConfig.BackendProtocolName.HTTP, UpstreamConfig.BackendProtocolName::parse),
-                up.list("static", HostPort::parse));
+        var protocol = up.parsed("protocol", UpstreamConfig.BackendProtocolName.HTTP, UpstreamConfig.BackendProtocolName::parse);
+        List<HostPort> staticUpstreams = up.list("static", HostPort::parse);
+        ConfigNode uw = up.object("uwsgi");
+        UwsgiSettings uwsgi = new UwsgiSettings(
+                uw.integer("modifier1", UwsgiSettings.DEFAULTS.modifier1(), 0, 255),
+                uw.integer("bufferSize", UwsgiSettings.DEFAULTS.bufferSize(), 512, 65535),
+                uw.stringMap("params"));
+        uw.requireNoOtherKeys();
         up.requireNoOtherKeys();
+        UpstreamConfig upstream = new UpstreamConfig(protocol, staticUpstreams, uwsgi);
         if (upstream.staticUpstreams().isEmpty()) {
             throw ConfigException.at("upstream.static", "no upstreams: give at least one (--upstream HOST:PORT)");
         }
@@ -170,7 +179,7 @@ public final class ConfigLoader {
         o.requireNoOtherKeys();
 
         ConfigNode pool = root.object("connectionPool");
-        int maxIdle = pool.integer("maxIdlePerUpstream", 32, 0, 10_000);
+        int maxIdle = pool.integer("maxIdlePerUpstream", 256, 0, 100_000);
         pool.requireNoOtherKeys();
 
         ConfigNode s = root.object("shutdown");

@@ -6,8 +6,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 
@@ -93,6 +95,17 @@ final class ConfigNode {
                 throw ConfigException.at(key(name) + "[" + i + "]", e.getMessage());
             }
         }
+        return out;
+    }
+
+    /** A mapping of names to string values, e.g. extra protocol variables. */
+    Map<String, String> stringMap(String name) {
+        ConfigNode obj = object(name);
+        Map<String, String> out = new LinkedHashMap<>();
+        for (Iterator<String> it = obj.node.fieldNames(); it.hasNext(); ) {
+            out.put(it.next(), null);
+        }
+        out.replaceAll((k, v) -> obj.string(k, ""));
         return out;
     }
 

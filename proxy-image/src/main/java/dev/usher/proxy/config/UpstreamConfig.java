@@ -1,9 +1,10 @@
 package dev.usher.proxy.config;
 
+import dev.usher.proxy.uwsgi.UwsgiSettings;
 import java.util.List;
 
-/** Where upstreams come from and how the proxy speaks to them. */
-public record UpstreamConfig(BackendProtocolName protocol, List<HostPort> staticUpstreams) {
+/** Where upstreams come from and how the proxy speaks to them; {@code uwsgi} applies to the uwsgi protocol. */
+public record UpstreamConfig(BackendProtocolName protocol, List<HostPort> staticUpstreams, UwsgiSettings uwsgi) {
 
     public UpstreamConfig {
         staticUpstreams = List.copyOf(staticUpstreams);
@@ -11,7 +12,9 @@ public record UpstreamConfig(BackendProtocolName protocol, List<HostPort> static
 
     /** The wire protocol between proxy and backend; the client side is always HTTP/1.1. */
     public enum BackendProtocolName {
-        HTTP;
+        HTTP,
+        /** The binary protocol of nginx's {@code uwsgi_pass}, spoken to uWSGI servers. */
+        UWSGI;
 
         static BackendProtocolName parse(String text) {
             for (BackendProtocolName p : values()) {
@@ -19,7 +22,7 @@ public record UpstreamConfig(BackendProtocolName protocol, List<HostPort> static
                     return p;
                 }
             }
-            throw new IllegalArgumentException("'" + text + "' is not a protocol: use http");
+            throw new IllegalArgumentException("'" + text + "' is not a protocol: use http or uwsgi");
         }
     }
 }

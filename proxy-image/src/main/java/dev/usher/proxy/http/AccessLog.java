@@ -21,7 +21,7 @@ public final class AccessLog {
     }
 
     void record(String client, String method, String uri, int status, long bytesOut, long durationNanos,
-                String upstream, int attempts, String requestId) {
+                String upstream, int attempts, CharSequence requestId) {
         if (!enabled) {
             return;
         }
@@ -38,7 +38,7 @@ public final class AccessLog {
                 .append(",\"upstream\":");
         quote(b, upstream);
         b.append(",\"attempts\":").append(attempts).append(",\"request_id\":");
-        quote(b, requestId);
+        quote(b, requestId == null ? null : requestId.toString());
         b.append('}');
         log.info(b.toString());
     }

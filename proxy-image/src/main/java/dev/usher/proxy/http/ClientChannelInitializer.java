@@ -30,7 +30,9 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
                 .setMaxChunkSize(64 * 1024);
         ch.pipeline()
                 .addLast(CODEC, new HttpServerCodec(decoder))
-                .addLast(new IdleStateHandler(0, 0, px.config().timeouts().idle().toMillis(), TimeUnit.MILLISECONDS))
+                // Reader idle only: tracking writes would cost a promise and a listener per write, and a client
+                // that is being sent a long response is not idle (ClientHandler ignores the event then).
+                .addLast(new IdleStateHandler(px.config().timeouts().idle().toMillis(), 0, 0, TimeUnit.MILLISECONDS))
                 .addLast(new ClientHandler(px, CODEC));
     }
 

@@ -1,5 +1,6 @@
 package dev.usher.proxy.http;
 
+import dev.usher.proxy.upstream.ClientInfo;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -38,6 +39,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     private final String codecName;
     private ChannelHandlerContext ctx;
     private String clientIp;
+    private ClientInfo clientInfo;
     private ProxyExchange current;
     private final ArrayDeque<Object> waiting = new ArrayDeque<>(0);
     private boolean closing;
@@ -56,6 +58,10 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
         return clientIp;
     }
 
+    ClientInfo clientInfo() {
+        return clientInfo;
+    }
+
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
@@ -64,7 +70,11 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         px.metrics().activeConnections().incrementAndGet();
-        clientIp = ctx.channel().remoteAddress() instanceof InetSocketAddress a ? a.getAddress().getHostAddress() : "unknown";
+        if (ctx.channel().remoteAddress() instanceof InetSocketAddress remote
+                && ctx.channel().localAddress() instanceof InetSocketAddress local) {
+            clientIp = remote.getAddress().getHostAddress();
+            clientInfo = new ClientInfo(remote, local, "http");
+        }
         ctx.fireChannelActive();
     }
 
@@ -132,6 +142,16 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
         if (declared > limit) {
             reject(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
                     "Content-Length " + declared + " is over the limit of " + limit + " bytes");
+            return;
+        }
+        if (ProxyHeaders.isUpgrade(request) && !px.protocol().supportsUpgrade()) {
+            reject(HttpResponseStatus.NOT_IMPLEMENTED, "protocol upgrades are not supported by the "
+                    + px.config().upstream().protocol().name().toLowerCase(java.util.Locale.ROOT) + " backend protocol");
+            return;
+        }
+        String cannot = px.protocol().cannotEncode(request, clientInfo);
+        if (cannot != null) {
+            reject(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, cannot);
             return;
         }
         current = new ProxyExchange(px, this, ctx, request, clientIp);

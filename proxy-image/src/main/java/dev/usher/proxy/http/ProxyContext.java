@@ -5,6 +5,7 @@ import dev.usher.proxy.config.ProxyConfig;
 import dev.usher.proxy.health.OutlierDetector;
 import dev.usher.proxy.metrics.ProxyMetrics;
 import dev.usher.proxy.retry.RetryPolicy;
+import dev.usher.proxy.upstream.BackendProtocol;
 import dev.usher.proxy.upstream.ConnectionPools;
 
 /** The shared services every client connection uses; built once by the server. */
@@ -13,6 +14,7 @@ public record ProxyContext(
         UpstreamPicker picker,
         RetryPolicy retries,
         OutlierDetector outliers,
+        BackendProtocol protocol,
         ConnectionPools connections,
         ProxyMetrics metrics,
         AccessLog accessLog) {}

@@ -1,6 +1,7 @@
 package dev.usher.proxy.http;
 
 import dev.usher.proxy.pool.Upstream;
+import dev.usher.proxy.upstream.ClientInfo;
 import dev.usher.proxy.upstream.ConnectionPool;
 import dev.usher.proxy.upstream.UpstreamHandler;
 import dev.usher.proxy.upstream.UpstreamListener;
@@ -48,7 +49,7 @@ final class ProxyExchange implements UpstreamListener {
     private final boolean clientKeepAlive;
     private final boolean hasBody;
     private final boolean upgrade;
-    private final String requestId;
+    private final CharSequence requestId;
     private final long startNanos = System.nanoTime();
 
     private final ArrayDeque<HttpContent> pendingBody = new ArrayDeque<>(2);
@@ -126,11 +127,11 @@ final class ProxyExchange implements UpstreamListener {
         upstream = u;
         lastUpstream = u.name();
         u.requestStarted();
-        updateClientReading();
         ChannelFuture f = connections.acquire(u);
         if (f.isDone()) {
             connected(u, f);
         } else {
+            updateClientReading();
             f.addListener(x -> connected(u, f));
         }
     }
@@ -152,6 +153,7 @@ final class ProxyExchange implements UpstreamListener {
         upstreamChannel = f.channel();
         upstreamHandler = upstreamChannel.pipeline().get(UpstreamHandler.class);
         upstreamHandler.attach(this);
+        upstreamChannel.attr(ClientInfo.KEY).set(client.clientInfo());
         upstreamChannel.write(request, upstreamChannel.voidPromise());
         if (!hasBody) {
             if (requestComplete) {
@@ -216,10 +218,17 @@ final class ProxyExchange implements UpstreamListener {
         }
     }
 
-    /** Read from the client only while there is somewhere to put it: a connected, writable upstream. */
+    /**
+     * While a body is on its way, read from the client only when there is somewhere to put it: a connected,
+     * writable upstream. Otherwise reading stays on (it is how a client's close is noticed) and
+     * {@link ClientHandler} holds back pipelined requests. Flipping autoRead costs a syscall with epoll, so the
+     * common bodiless request never does.
+     */
     private void updateClientReading() {
-        boolean read = !done && !requestComplete && upstreamChannel != null && upstreamChannel.isWritable();
-        clientCtx.channel().config().setAutoRead(read);
+        if (done || requestComplete || !hasBody) {
+            return;
+        }
+        clientCtx.channel().config().setAutoRead(upstreamChannel != null && upstreamChannel.isWritable());
     }
 
     @Override
@@ -289,6 +298,12 @@ final class ProxyExchange implements UpstreamListener {
             content.release();
             return;
         }
+        if (content.decoderResult().isFailure()) {
+            Throwable cause = content.decoderResult().cause();
+            content.release();
+            failUpstream(new IllegalStateException("malformed response body: " + cause.getMessage(), cause));
+            return;
+        }
         bytesOut += content.content().readableBytes();
         if (content instanceof LastHttpContent) {
             if (status == 101) {
@@ -342,7 +357,7 @@ final class ProxyExchange implements UpstreamListener {
             // Encoders go before decoders: bytes a decoder still holds are fired on raw and must not be encoded.
             client.removeEncoder();
             up.pipeline().replace(UpstreamHandler.class, "tunnel", new Tunnel(clientChannel));
-            connections.protocol().removeCodecForTunnel(up.pipeline());
+            px.protocol().removeCodecForTunnel(up.pipeline());
             client.becomeTunnel(up);
             up.config().setAutoRead(true);
             clientChannel.config().setAutoRead(true);

@@ -23,8 +23,9 @@ final class ProxyHeaders {
     static final AsciiString X_FORWARDED_HOST = AsciiString.cached("x-forwarded-host");
     static final AsciiString X_REQUEST_ID = AsciiString.cached("x-request-id");
     static final AsciiString PROXY_CONNECTION = AsciiString.cached("proxy-connection");
-    private static final String VIA = "1.1 usher";
-    private static final char[] HEX = "0123456789abcdef".toCharArray();
+    private static final AsciiString VIA = AsciiString.cached("1.1 usher");
+    private static final AsciiString HTTP = AsciiString.cached("http");
+    private static final byte[] HEX = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
     private static final AsciiString[] HOP_BY_HOP = {
         HttpHeaderNames.CONNECTION, HttpHeaderNames.KEEP_ALIVE, PROXY_CONNECTION, HttpHeaderNames.TE,
@@ -44,7 +45,7 @@ final class ProxyHeaders {
      * Turns the client's request head into the one sent upstream, in place. Returns the request id, which is
      * the client's own when it sent one.
      */
-    static String prepareRequest(HttpRequest request, String clientIp, boolean chunked, boolean upgrade) {
+    static CharSequence prepareRequest(HttpRequest request, String clientIp, boolean chunked, boolean upgrade) {
         HttpHeaders h = request.headers();
         String upgradeTo = upgrade ? h.get(HttpHeaderNames.UPGRADE) : null;
         removeHopByHop(h);
@@ -58,14 +59,14 @@ final class ProxyHeaders {
         }
         String xff = h.get(X_FORWARDED_FOR);
         h.set(X_FORWARDED_FOR, xff == null || xff.isBlank() ? clientIp : xff + ", " + clientIp);
-        h.set(X_FORWARDED_PROTO, "http");
+        h.set(X_FORWARDED_PROTO, HTTP);
         String host = h.get(HttpHeaderNames.HOST);
         if (host != null) {
             h.set(X_FORWARDED_HOST, host);
         }
         appendVia(h);
-        String id = h.get(X_REQUEST_ID);
-        if (id == null || id.isEmpty()) {
+        CharSequence id = h.get(X_REQUEST_ID);
+        if (id == null || id.length() == 0) {
             id = newRequestId();
             h.set(X_REQUEST_ID, id);
         }
@@ -111,6 +112,15 @@ final class ProxyHeaders {
     }
 
     private static void removeHopByHop(HttpHeaders h) {
+        if (h.contains(HttpHeaderNames.CONNECTION)) {
+            removeNamedByConnection(h);
+        }
+        for (AsciiString name : HOP_BY_HOP) {
+            h.remove(name);
+        }
+    }
+
+    private static void removeNamedByConnection(HttpHeaders h) {
         List<String> named = null;
         for (String value : h.getAll(HttpHeaderNames.CONNECTION)) {
             for (String token : value.split(",")) {
@@ -126,9 +136,6 @@ final class ProxyHeaders {
         if (named != null) {
             named.forEach(h::remove);
         }
-        for (AsciiString name : HOP_BY_HOP) {
-            h.remove(name);
-        }
     }
 
     private static void appendVia(HttpHeaders h) {
@@ -137,15 +144,15 @@ final class ProxyHeaders {
     }
 
     /** 128 random bits in hex: unique enough to correlate logs, without SecureRandom's cost per request. */
-    private static String newRequestId() {
+    private static AsciiString newRequestId() {
         ThreadLocalRandom r = ThreadLocalRandom.current();
-        char[] out = new char[32];
+        byte[] out = new byte[32];
         long hi = r.nextLong();
         long lo = r.nextLong();
         for (int i = 0; i < 16; i++) {
             out[i] = HEX[(int) (hi >>> (60 - 4 * i)) & 0xf];
             out[16 + i] = HEX[(int) (lo >>> (60 - 4 * i)) & 0xf];
         }
-        return new String(out);
+        return new AsciiString(out, false);
     }
 }

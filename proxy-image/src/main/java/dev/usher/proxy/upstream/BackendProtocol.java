@@ -1,6 +1,7 @@
 package dev.usher.proxy.upstream;
 
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.HttpRequest;
 
 /**
  * How the proxy speaks to a backend. Whatever the wire format, a protocol's codec takes Netty's
@@ -11,6 +12,19 @@ public interface BackendProtocol {
 
     /** Adds the codec at the head of a new upstream connection's pipeline. */
     void addCodec(ChannelPipeline pipeline);
+
+    /**
+     * Why this request cannot be put on the wire in this protocol (answered with 431), or null when it can.
+     * Checked before any upstream is picked, so a request that can never be sent is not retried.
+     */
+    default String cannotEncode(HttpRequest request, ClientInfo client) {
+        return null;
+    }
+
+    /** Whether connections can be upgraded to a raw tunnel after {@code 101 Switching Protocols}. */
+    default boolean supportsUpgrade() {
+        return true;
+    }
 
     /** Whether a connection can carry another request after a complete exchange. */
     boolean reusesConnections();

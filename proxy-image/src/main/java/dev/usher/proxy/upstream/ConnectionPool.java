@@ -41,7 +41,8 @@ public final class ConnectionPool {
                     @Override
                     protected void initChannel(Channel ch) {
                         protocol.addCodec(ch.pipeline());
-                        ch.pipeline().addLast(new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS));
+                        // Reader idle only: tracking writes would cost a promise and a listener per write.
+                        ch.pipeline().addLast(new IdleStateHandler(idleMillis, 0, 0, TimeUnit.MILLISECONDS));
                         ch.pipeline().addLast(new UpstreamHandler());
                     }
                 });
@@ -49,10 +50,6 @@ public final class ConnectionPool {
 
     public EventLoop loop() {
         return loop;
-    }
-
-    public BackendProtocol protocol() {
-        return protocol;
     }
 
     /** A pooled connection if one is alive (most recently used first, it is the warmest), else a new one. */

@@ -46,7 +46,7 @@ class ConfigLoaderTest {
         assertThat(c.retries()).isEqualTo(new ProxyConfig.Retries(2, 0.2, 10));
         assertThat(c.outlierDetection()).isEqualTo(new ProxyConfig.OutlierDetection(
                 5, Duration.ofSeconds(10), Duration.ofMinutes(5), 50));
-        assertThat(c.maxIdlePerUpstream()).isEqualTo(32);
+        assertThat(c.maxIdlePerUpstream()).isEqualTo(256);
         assertThat(c.shutdown()).isEqualTo(new ProxyConfig.Shutdown(Duration.ZERO, Duration.ofSeconds(30)));
     }
 
@@ -200,7 +200,7 @@ class ConfigLoaderTest {
             retries: {minRetriesPerSecond: -1}       | retries.minRetriesPerSecond
             eventLoops: -1                           | eventLoops
             eventLoops: many                         | eventLoops
-            connectionPool: {maxIdlePerUpstream: 10001} | connectionPool.maxIdlePerUpstream
+            connectionPool: {maxIdlePerUpstream: 100001} | connectionPool.maxIdlePerUpstream
             accessLog: yes please                    | accessLog
             loadBalancing: random                    | loadBalancing
             listen: localhost                        | listen
