@@ -1,0 +1,184 @@
+package dev.usher.operator;
+
+import dev.usher.operator.config.OperatorConfig;
+import dev.usher.operator.dependent.BackendDeployment;
+import dev.usher.operator.dependent.BackendService;
+import dev.usher.operator.dependent.Labels;
+import dev.usher.operator.dependent.OwnedResource;
+import dev.usher.operator.dependent.ProxyConfigMap;
+import dev.usher.operator.dependent.ProxyDeployment;
+import dev.usher.operator.dependent.ProxyRole;
+import dev.usher.operator.dependent.ProxyRoleBinding;
+import dev.usher.operator.dependent.ProxyService;
+import dev.usher.operator.dependent.ProxyServiceAccount;
+import dev.usher.operator.resource.ProxiedApp;
+import dev.usher.operator.resource.ProxiedAppStatus;
+import dev.usher.operator.status.EventRecorder;
+import dev.usher.operator.status.Failure;
+import dev.usher.operator.status.Notice;
+import dev.usher.operator.status.StatusCalculator;
+import dev.usher.operator.status.StatusCalculator.Observed;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.Workflow;
+import io.javaoperatorsdk.operator.api.reconciler.dependent.Dependent;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Wires the owned objects (one dependent each, no order between them, so that one object in the way
+ * blocks only itself) and reports how they stand. The workflow runs from here rather than before
+ * {@link #reconcile}, so that a name the operator cannot use writes nothing at all.
+ */
+@ControllerConfiguration(name = ProxiedAppReconciler.NAME)
+@Workflow(explicitInvocation = true, handleExceptionsInReconciler = true, dependents = {
+        @Dependent(name = ProxiedAppReconciler.BACKEND_DEPLOYMENT, type = BackendDeployment.class),
+        @Dependent(name = "backend-service", type = BackendService.class),
+        @Dependent(name = "proxy-service-account", type = ProxyServiceAccount.class),
+        @Dependent(name = "proxy-role", type = ProxyRole.class),
+        @Dependent(name = "proxy-role-binding", type = ProxyRoleBinding.class),
+        @Dependent(name = "proxy-config", type = ProxyConfigMap.class),
+        @Dependent(name = ProxiedAppReconciler.PROXY_DEPLOYMENT, type = ProxyDeployment.class),
+        @Dependent(name = "proxy-service", type = ProxyService.class)})
+public class ProxiedAppReconciler implements Reconciler<ProxiedApp> {
+
+    public static final String NAME = "proxiedapp";
+    static final String BACKEND_DEPLOYMENT = "backend-deployment";
+    static final String PROXY_DEPLOYMENT = "proxy-deployment";
+    private static final String ENDPOINT_SLICES = "backend-endpointslices";
+    private static final Logger LOG = LoggerFactory.getLogger(ProxiedAppReconciler.class);
+
+    private final OperatorConfig config;
+    private final EventRecorder events;
+
+    public ProxiedAppReconciler(OperatorConfig config) {
+        this.config = config;
+        this.events = new EventRecorder(config.identity());
+    }
+
+    /** EndpointSlices are Kubernetes' objects, not ours: watched to count upstreams, mapped back by label. */
+    @Override
+    public List<EventSource<?, ProxiedApp>> prepareEventSources(EventSourceContext<ProxiedApp> context) {
+        var slices = InformerEventSourceConfiguration.from(EndpointSlice.class, ProxiedApp.class)
+                .withName(ENDPOINT_SLICES)
+                .withLabelSelector(Labels.BACKEND_SELECTOR)
+                .withSecondaryToPrimaryMapper(slice -> Optional
+                        .ofNullable(slice.getMetadata().getLabels().get(Labels.APP))
+                        .map(app -> Set.of(new ResourceID(app, slice.getMetadata().getNamespace())))
+                        .orElse(Set.of()))
+                .build();
+        return List.of(new InformerEventSource<>(slices, context));
+    }
+
+    @Override
+    public UpdateControl<ProxiedApp> reconcile(ProxiedApp app, Context<ProxiedApp> context) {
+        Instant now = Instant.now();
+        Optional<String> rejection = rejection(app);
+        if (rejection.isPresent()) {
+            return publish(app, StatusCalculator.rejected(app, Failure.INVALID_NAME, rejection.get(), now), context);
+        }
+        var workflow = context.managedWorkflowAndDependentResourceContext();
+        workflow.put(OperatorConfig.class, config);
+        List<Failure> failures = workflow.reconcileManagedWorkflow().getErroredDependents().entrySet().stream()
+                .map(e -> {
+                    var owned = (OwnedResource<?>) e.getKey();
+                    return Failure.of(owned.component(), owned.describe(app), e.getValue());
+                })
+                .toList();
+        Observed observed = new Observed(
+                context.getSecondaryResource(Deployment.class, BACKEND_DEPLOYMENT).orElse(null),
+                context.getSecondaryResource(Deployment.class, PROXY_DEPLOYMENT).orElse(null),
+                context.getSecondaryResources(EndpointSlice.class),
+                failures);
+        ProxiedAppStatus status = StatusCalculator.compute(app, observed, now);
+        if (failures.stream().anyMatch(Failure::retry)) {
+            announce(app, status, context);
+            throw new RetryableFailure(status, failures);
+        }
+        return publish(app, status, context);
+    }
+
+    /**
+     * Only failures that may pass by themselves get here; JOSDK retries them with back-off, a bounded
+     * number of times. The status was worked out, and its Events recorded, before the exception.
+     */
+    @Override
+    public ErrorStatusUpdateControl<ProxiedApp> updateErrorStatus(ProxiedApp app, Context<ProxiedApp> context,
+                                                                  Exception e) {
+        if (e instanceof RetryableFailure failure && !failure.status.equals(app.getStatus())) {
+            app.setStatus(failure.status);
+            return ErrorStatusUpdateControl.patchStatus(app);
+        }
+        return ErrorStatusUpdateControl.defaultErrorProcessing();
+    }
+
+    /**
+     * What the schema rejects on an API server with CEL validation (Kubernetes 1.25+), checked again
+     * because an older one, or a test server, lets it through: a name too long or not DNS-1035 for the
+     * Services would fail on every object.
+     */
+    static Optional<String> rejection(ProxiedApp app) {
+        String name = app.getMetadata().getName();
+        if (name.length() > ProxiedApp.MAX_NAME_LENGTH) {
+            return Optional.of("metadata.name is " + name.length() + " characters, more than "
+                    + ProxiedApp.MAX_NAME_LENGTH + ": the Service " + name + "-backend would exceed 63");
+        }
+        if (!name.matches(ProxiedApp.NAME_PATTERN)) {
+            return Optional.of("metadata.name '" + name + "' cannot name a Service: use a-z, 0-9 and '-',"
+                    + " starting with a letter");
+        }
+        if (app.getSpec() == null) {
+            return Optional.of("spec is required");
+        }
+        return Optional.empty();
+    }
+
+    /** Records an Event for each change worth one, and writes the status only if it changed. */
+    private UpdateControl<ProxiedApp> publish(ProxiedApp app, ProxiedAppStatus status, Context<ProxiedApp> context) {
+        announce(app, status, context);
+        if (status.equals(app.getStatus())) {
+            return UpdateControl.noUpdate();
+        }
+        app.setStatus(status);
+        return UpdateControl.patchStatus(app);
+    }
+
+    private void announce(ProxiedApp app, ProxiedAppStatus status, Context<ProxiedApp> context) {
+        List<Notice> notices = Notice.between(
+                app.getStatus() == null ? List.of() : app.getStatus().conditions(), status.conditions());
+        for (Notice notice : notices) {
+            if (Notice.WARNING.equals(notice.type())) {
+                LOG.warn("{}: {}", notice.reason(), notice.message());
+            } else {
+                LOG.info("{}: {}", notice.reason(), notice.message());
+            }
+            events.record(context.getClient(), app, notice);
+        }
+    }
+
+    /** Carries the status worked out before the failure to {@link #updateErrorStatus}. */
+    static final class RetryableFailure extends RuntimeException {
+
+        private static final long serialVersionUID = 1L;
+        private final transient ProxiedAppStatus status;
+
+        RetryableFailure(ProxiedAppStatus status, List<Failure> failures) {
+            super(failures.stream().filter(Failure::retry).map(Failure::message).toList().toString());
+            this.status = status;
+        }
+    }
+}

@@ -1,0 +1,112 @@
+package dev.usher.operator;
+
+import dev.usher.operator.admin.AdminServer;
+import dev.usher.operator.admin.AdminServer.Probe;
+import dev.usher.operator.config.OperatorConfig;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
+import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
+import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The operator process without its command line: JOSDK, the reconciler, probes and metrics. */
+public final class UsherOperator implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(UsherOperator.class);
+
+    private final Operator operator;
+    private final AdminServer admin;
+    private final JvmGcMetrics gcMetrics = new JvmGcMetrics();
+    private volatile boolean stopping;
+
+    /**
+     * @param onLostLeadership what to do when another replica took the Lease while this one was
+     *                         leading: it must stop reconciling at once (the process exits, in Main)
+     */
+    public UsherOperator(OperatorConfig config, KubernetesClient client, Runnable onLostLeadership) {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new JvmMemoryMetrics().bindTo(registry);
+        gcMetrics.bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        operator = new Operator(o -> {
+            o.withKubernetesClient(client)
+                    .withCloseClientOnStop(false)
+                    .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(registry))
+                    // fabric8's mock API server, which the tests run against, has no server-side
+                    // apply: one switch, so that what is tested is what ships (see the README).
+                    .withSSABasedCreateUpdateMatchForDependentResources(config.serverSideApply())
+                    .withUseSSAToPatchPrimaryResource(config.serverSideApply())
+                    .withReconciliationTerminationTimeout(Duration.ofSeconds(10));
+            if (config.leaderElection()) {
+                var leaderElection = LeaderElectionConfigurationBuilder
+                        .aLeaderElectionConfiguration(OperatorConfig.LEASE_NAME)
+                        .withIdentity(config.identity())
+                        // JOSDK's own exit would also fire on a deliberate shutdown.
+                        .withExitOnStopLeading(false)
+                        .withLeaderCallbacks(new LeaderCallbacks(
+                                () -> LOG.info("leading as {}", config.identity()),
+                                () -> {
+                                    if (!stopping) {
+                                        LOG.error("lost the Lease {}: stopping", OperatorConfig.LEASE_NAME);
+                                        onLostLeadership.run();
+                                    }
+                                },
+                                leader -> LOG.info("leader is {}", leader)));
+                config.leaseNamespace().ifPresent(leaderElection::withLeaseNamespace);
+                o.withLeaderElectionConfiguration(leaderElection.build());
+            }
+        });
+        operator.register(new ProxiedAppReconciler(config), c -> {
+            if (config.namespaces().isEmpty()) {
+                c.watchingAllNamespaces();
+            } else {
+                c.settingNamespaces(config.namespaces());
+            }
+            c.withReconciliationMaxInterval(config.resync());
+        });
+        admin = new AdminServer(config.http(), this::health, this::readiness, registry);
+    }
+
+    public void start() {
+        admin.start();
+        operator.start();
+        LOG.info("started; probes and metrics on port {}", admin.port());
+    }
+
+    /** The port of /healthz, /readyz and /metrics (useful when configured as 0). */
+    public int adminPort() {
+        return admin.port();
+    }
+
+    private Probe health() {
+        var unhealthy = operator.getRuntimeInfo().unhealthyEventSources();
+        return unhealthy.isEmpty() ? new Probe(true, "ok") : new Probe(false, "unhealthy informers: " + unhealthy);
+    }
+
+    private Probe readiness() {
+        if (stopping || !operator.getRuntimeInfo().isStarted()) {
+            return new Probe(false, stopping ? "stopping" : "starting");
+        }
+        return new Probe(true, "ok");
+    }
+
+    /** Finishes the reconciles in flight (for up to 10 s), then stops watching and serving. */
+    @Override
+    public void close() {
+        stopping = true;
+        operator.stop();
+        admin.close();
+        gcMetrics.close();
+        LOG.info("stopped");
+    }
+}

@@ -1,0 +1,90 @@
+package dev.usher.operator.dependent;
+
+import dev.usher.operator.config.OperatorConfig;
+import dev.usher.operator.dependent.Labels.Component;
+import dev.usher.operator.resource.ProxiedApp;
+import dev.usher.operator.resource.ProxySpec;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
+import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
+
+/** {@code <name>-proxy}: the Usher proxy pods. */
+@KubernetesDependent(informer = @Informer(labelSelector = Labels.PROXY_SELECTOR))
+public class ProxyDeployment extends OwnedResource<Deployment> {
+
+    /**
+     * On the pod template: a new proxy.yaml changes it, and so rolls the pods, which read their config
+     * once at start.
+     */
+    public static final String CONFIG_CHECKSUM = "usher.dev/config-checksum";
+
+    /** The proxy's shutdown delay and drain timeout, and a margin before the kubelet kills it. */
+    static final long TERMINATION_GRACE_SECONDS =
+            ProxyConfigFile.SHUTDOWN_DELAY_SECONDS + ProxyConfigFile.DRAIN_TIMEOUT_SECONDS + 5;
+
+    public ProxyDeployment() {
+        super(Deployment.class, Component.PROXY);
+    }
+
+    @Override
+    public String name(ProxiedApp app) {
+        return Names.proxy(app);
+    }
+
+    @Override
+    protected Deployment build(ProxiedApp app, OperatorConfig config) {
+        ProxySpec proxy = app.getSpec().proxy();
+        var container = new ContainerBuilder()
+                .withName("proxy")
+                .withImage(proxy.image() != null ? proxy.image() : config.proxyImage())
+                .withArgs("--config", ProxyConfigFile.MOUNT_PATH + "/" + ProxyConfigFile.KEY)
+                .addNewPort().withName("http").withContainerPort(ProxyConfigFile.HTTP_PORT).withProtocol("TCP").endPort()
+                .addNewPort().withName("admin").withContainerPort(ProxyConfigFile.ADMIN_PORT).withProtocol("TCP").endPort()
+                .withNewReadinessProbe()
+                    .withNewHttpGet().withPath("/readyz").withPort(new IntOrString("admin")).endHttpGet()
+                    .withPeriodSeconds(5)
+                    .withFailureThreshold(2)
+                .endReadinessProbe()
+                .withNewLivenessProbe()
+                    .withNewHttpGet().withPath("/healthz").withPort(new IntOrString("admin")).endHttpGet()
+                    .withInitialDelaySeconds(10)
+                    .withPeriodSeconds(10)
+                    .withFailureThreshold(3)
+                .endLivenessProbe()
+                .withResources(proxy.resources())
+                .addNewVolumeMount()
+                    .withName("config").withMountPath(ProxyConfigFile.MOUNT_PATH).withReadOnly(true)
+                .endVolumeMount()
+                .withNewSecurityContext()
+                    .withRunAsNonRoot(true)
+                    .withAllowPrivilegeEscalation(false)
+                    .withNewCapabilities().withDrop("ALL").endCapabilities()
+                .endSecurityContext()
+                .build();
+        return new DeploymentBuilder()
+                .withMetadata(meta(app))
+                .withNewSpec()
+                    .withReplicas(proxy.replicas())
+                    .withNewSelector().withMatchLabels(Labels.selector(app, Component.PROXY)).endSelector()
+                    .withNewTemplate()
+                        .withNewMetadata()
+                            .withLabels(Labels.of(app, Component.PROXY))
+                            .addToAnnotations(CONFIG_CHECKSUM, OwnedResource.sha256(ProxyConfigFile.render(app)))
+                        .endMetadata()
+                        .withNewSpec()
+                            .withServiceAccountName(Names.proxy(app))
+                            .withTerminationGracePeriodSeconds(TERMINATION_GRACE_SECONDS)
+                            .withContainers(container)
+                            .addNewVolume()
+                                .withName("config")
+                                .withNewConfigMap().withName(Names.proxy(app)).endConfigMap()
+                            .endVolume()
+                        .endSpec()
+                    .endTemplate()
+                .endSpec()
+                .build();
+    }
+}
