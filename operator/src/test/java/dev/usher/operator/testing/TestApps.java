@@ -2,10 +2,9 @@ package dev.usher.operator.testing;
 
 import dev.usher.operator.config.OperatorConfig;
 import dev.usher.operator.resource.ProxiedApp;
-import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -17,13 +16,9 @@ public final class TestApps {
     private TestApps() {
     }
 
-    /** A ProxiedApp from YAML, as {@code kubectl apply} would send it. */
-    public static ProxiedApp app(KubernetesClient client, String yaml) {
-        return client.getKubernetesSerialization().unmarshal(yaml, ProxiedApp.class);
-    }
-
+    /** A ProxiedApp from YAML, as {@code kubectl apply} would send it: no defaults filled in. */
     public static ProxiedApp app(String namespace, String name, String specYaml) {
-        return io.fabric8.kubernetes.client.utils.Serialization.unmarshal("""
+        return Serialization.unmarshal("""
                 apiVersion: usher.dev/v1alpha1
                 kind: ProxiedApp
                 metadata: {name: %s, namespace: %s}
@@ -31,12 +26,16 @@ public final class TestApps {
                 %s""".formatted(name, namespace, specYaml.indent(2)), ProxiedApp.class);
     }
 
+    /** The same as stored by an API server, for unit tests that need a uid and a generation. */
+    public static ProxiedApp stored(String namespace, String name, String specYaml) {
+        ProxiedApp app = app(namespace, name, specYaml);
+        app.getMetadata().setUid("uid-" + name);
+        app.getMetadata().setGeneration(1L);
+        return app;
+    }
+
     public static OperatorConfig config(Duration resync) {
         return new OperatorConfig(Set.of(), PROXY_IMAGE, false, true, Optional.of("usher-system"),
                 "test-operator", new InetSocketAddress("127.0.0.1", 0), resync);
-    }
-
-    public static Map<String, String> env() {
-        return Map.of();
     }
 }
