@@ -20,11 +20,12 @@ import dev.usher.operator.status.StatusCalculator;
 import dev.usher.operator.status.StatusCalculator.Observed;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.javaoperatorsdk.operator.OperatorException;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
-import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.PrimaryUpdateAndCacheUtils;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.Workflow;
@@ -89,7 +90,8 @@ public class ProxiedAppReconciler implements Reconciler<ProxiedApp> {
         Instant now = Instant.now();
         Optional<String> rejection = rejection(app);
         if (rejection.isPresent()) {
-            return publish(app, StatusCalculator.rejected(app, Failure.INVALID_NAME, rejection.get(), now), context);
+            publish(app, StatusCalculator.rejected(app, Failure.INVALID_NAME, rejection.get(), now), context);
+            return UpdateControl.noUpdate();
         }
         var workflow = context.managedWorkflowAndDependentResourceContext();
         workflow.put(OperatorConfig.class, config);
@@ -104,26 +106,13 @@ public class ProxiedAppReconciler implements Reconciler<ProxiedApp> {
                 context.getSecondaryResource(Deployment.class, PROXY_DEPLOYMENT).orElse(null),
                 context.getSecondaryResources(EndpointSlice.class),
                 failures);
-        ProxiedAppStatus status = StatusCalculator.compute(app, observed, now);
-        if (failures.stream().anyMatch(Failure::retry)) {
-            announce(app, status, context);
-            throw new RetryableFailure(status, failures);
+        publish(app, StatusCalculator.compute(app, observed, now), context);
+        List<String> retryable = failures.stream().filter(Failure::retry).map(Failure::message).toList();
+        if (!retryable.isEmpty()) {
+            // JOSDK retries with back-off, a bounded number of times; the status already tells why.
+            throw new OperatorException("will retry: " + retryable);
         }
-        return publish(app, status, context);
-    }
-
-    /**
-     * Only failures that may pass by themselves get here; JOSDK retries them with back-off, a bounded
-     * number of times. The status was worked out, and its Events recorded, before the exception.
-     */
-    @Override
-    public ErrorStatusUpdateControl<ProxiedApp> updateErrorStatus(ProxiedApp app, Context<ProxiedApp> context,
-                                                                  Exception e) {
-        if (e instanceof RetryableFailure failure && !failure.status.equals(app.getStatus())) {
-            app.setStatus(failure.status);
-            return ErrorStatusUpdateControl.patchStatus(app);
-        }
-        return ErrorStatusUpdateControl.defaultErrorProcessing();
+        return UpdateControl.noUpdate();
     }
 
     /**
@@ -147,14 +136,28 @@ public class ProxiedAppReconciler implements Reconciler<ProxiedApp> {
         return Optional.empty();
     }
 
-    /** Records an Event for each change worth one, and writes the status only if it changed. */
-    private UpdateControl<ProxiedApp> publish(ProxiedApp app, ProxiedAppStatus status, Context<ProxiedApp> context) {
+    /**
+     * Records an Event for each change worth one, and writes the status if it changed. The write goes
+     * through JOSDK's cache of the primary, so that the next reconcile sees it even before the watch
+     * brings it, and neither writes it again nor repeats its Events.
+     */
+    private void publish(ProxiedApp app, ProxiedAppStatus status, Context<ProxiedApp> context) {
         announce(app, status, context);
         if (status.equals(app.getStatus())) {
-            return UpdateControl.noUpdate();
+            return;
         }
-        app.setStatus(status);
-        return UpdateControl.patchStatus(app);
+        if (config.serverSideApply()) {
+            ProxiedApp patch = new ProxiedApp();
+            patch.getMetadata().setName(app.getMetadata().getName());
+            patch.getMetadata().setNamespace(app.getMetadata().getNamespace());
+            patch.setStatus(status);
+            PrimaryUpdateAndCacheUtils.ssaPatchStatusAndCacheResource(app, patch, context);
+        } else {
+            PrimaryUpdateAndCacheUtils.patchStatusAndCacheResource(app, context, a -> {
+                a.setStatus(status);
+                return a;
+            });
+        }
     }
 
     private void announce(ProxiedApp app, ProxiedAppStatus status, Context<ProxiedApp> context) {
@@ -167,18 +170,6 @@ public class ProxiedAppReconciler implements Reconciler<ProxiedApp> {
                 LOG.info("{}: {}", notice.reason(), notice.message());
             }
             events.record(context.getClient(), app, notice);
-        }
-    }
-
-    /** Carries the status worked out before the failure to {@link #updateErrorStatus}. */
-    static final class RetryableFailure extends RuntimeException {
-
-        private static final long serialVersionUID = 1L;
-        private final transient ProxiedAppStatus status;
-
-        RetryableFailure(ProxiedAppStatus status, List<Failure> failures) {
-            super(failures.stream().filter(Failure::retry).map(Failure::message).toList().toString());
-            this.status = status;
         }
     }
 }

@@ -89,8 +89,10 @@ public final class UsherOperator implements AutoCloseable {
     }
 
     private Probe health() {
-        var unhealthy = operator.getRuntimeInfo().unhealthyEventSources();
-        return unhealthy.isEmpty() ? new Probe(true, "ok") : new Probe(false, "unhealthy informers: " + unhealthy);
+        if (!operator.getRuntimeInfo().isStarted() || operator.getRuntimeInfo().allEventSourcesAreHealthy()) {
+            return new Probe(true, "ok");
+        }
+        return new Probe(false, "unhealthy informers: " + operator.getRuntimeInfo().unhealthyEventSources());
     }
 
     private Probe readiness() {

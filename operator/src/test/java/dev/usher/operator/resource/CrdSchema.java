@@ -18,7 +18,6 @@ import dev.usher.operator.testing.MockApiServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
@@ -70,8 +69,7 @@ final class CrdSchema {
         if (!(value instanceof ObjectNode object) || !schema.has("properties")) {
             return;
         }
-        for (Iterator<Map.Entry<String, JsonNode>> it = schema.get("properties").fields(); it.hasNext(); ) {
-            var property = it.next();
+        for (var property : schema.get("properties").properties()) {
             if (!object.has(property.getKey()) && property.getValue().has("default")) {
                 object.set(property.getKey(), property.getValue().get("default").deepCopy());
             }
@@ -89,7 +87,7 @@ final class CrdSchema {
             }
         }
         if (value.isObject() && schema.has("properties")) {
-            schema.get("properties").fields().forEachRemaining(p -> {
+            schema.get("properties").properties().forEach(p -> {
                 if (value.has(p.getKey())) {
                     problems.addAll(celViolations(p.getValue(), value.get(p.getKey())));
                 }

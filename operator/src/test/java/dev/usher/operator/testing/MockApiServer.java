@@ -4,7 +4,6 @@ import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition
 import io.fabric8.kubernetes.client.NamespacedKubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
 import io.fabric8.mockwebserver.http.Dispatcher;
@@ -62,7 +61,7 @@ public final class MockApiServer implements AutoCloseable {
                 return crud.dispatch(request);
             }
         };
-        server = new KubernetesMockServer(new Context(Serialization.jsonMapper()), new MockWebServer(),
+        server = new KubernetesMockServer(new Context(), new MockWebServer(),
                 new HashMap<>(), dispatcher, false);
         server.init(InetAddress.getLoopbackAddress(), port);
         client = server.createClient();
