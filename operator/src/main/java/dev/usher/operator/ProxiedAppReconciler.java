@@ -34,6 +34,7 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -95,12 +96,11 @@ public class ProxiedAppReconciler implements Reconciler<ProxiedApp> {
         }
         var workflow = context.managedWorkflowAndDependentResourceContext();
         workflow.put(OperatorConfig.class, config);
-        List<Failure> failures = workflow.reconcileManagedWorkflow().getErroredDependents().entrySet().stream()
-                .map(e -> {
-                    var owned = (OwnedResource<?>) e.getKey();
-                    return Failure.of(owned.component(), owned.describe(app), e.getValue());
-                })
-                .toList();
+        List<Failure> failures = new ArrayList<>();
+        workflow.reconcileManagedWorkflow().getErroredDependents().forEach((dependent, e) -> {
+            var owned = (OwnedResource<?>) dependent;
+            failures.add(Failure.of(owned.component(), owned.describe(app), e));
+        });
         Observed observed = new Observed(
                 context.getSecondaryResource(Deployment.class, BACKEND_DEPLOYMENT).orElse(null),
                 context.getSecondaryResource(Deployment.class, PROXY_DEPLOYMENT).orElse(null),

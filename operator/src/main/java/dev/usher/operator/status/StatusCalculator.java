@@ -136,7 +136,7 @@ public final class StatusCalculator {
      */
     private static int upstreams(ProxiedApp app, Collection<EndpointSlice> slices) {
         String service = Names.backendService(app);
-        return (int) slices.stream()
+        return slices.stream()
                 .filter(s -> service.equals(s.getMetadata().getLabels().get(SERVICE_NAME_LABEL)))
                 .flatMap(s -> s.getEndpoints().stream())
                 .filter(e -> e.getConditions() == null || !Boolean.FALSE.equals(e.getConditions().getReady()))
