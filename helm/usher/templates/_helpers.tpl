@@ -49,7 +49,8 @@ Relations between values that values.schema.json cannot state with a clear messa
 {{/*
 What the operator does in each namespace it watches, verb by verb (operator/src/main/java/dev/usher/operator):
 - the owned objects (one dependent class each): list/watch by its informers; get when a create finds
-  the name taken (NameInUse); create and update, or with server-side apply patch for both;
+  the name taken (NameInUse); create and update, or with server-side apply patch for both, except
+  ConfigMaps, which JOSDK writes without server-side apply (ConfigurationService.defaultNonSSAResources);
 - EndpointSlices: list/watch to count upstreams; get too, because the proxy Role it creates grants
   get/list/watch on them and RBAC lets a subject grant only what it holds;
 - ProxiedApps: list/watch; status written with a patch; update on finalizers because owner references
@@ -77,8 +78,11 @@ ChartRbacTest checks these rules against every request of a recorded run of the 
   resources: [deployments]
   verbs: [{{ join ", " $owned }}]
 - apiGroups: [""]
-  resources: [services, serviceaccounts, configmaps]
+  resources: [services, serviceaccounts]
   verbs: [{{ join ", " $owned }}]
+- apiGroups: [""]
+  resources: [configmaps]
+  verbs: [get, list, watch, create, update]
 - apiGroups: [rbac.authorization.k8s.io]
   resources: [roles, rolebindings]
   verbs: [{{ join ", " $owned }}]
