@@ -1,5 +1,7 @@
 package dev.usher.operator.bench;
 
+import static org.awaitility.Awaitility.await;
+
 import dev.usher.operator.resource.ProxiedApp;
 import dev.usher.operator.testing.MockApiServer;
 import dev.usher.operator.testing.TestApps;
@@ -152,14 +154,8 @@ public final class OperatorBench {
         return (System.nanoTime() - since) / 1e9;
     }
 
-    private static void awaitTrue(String what, Duration limit, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + limit.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("gave up waiting for " + what + " after " + limit);
-            }
-            Thread.sleep(100);
-        }
+    private static void awaitTrue(String what, Duration limit, BooleanSupplier condition) {
+        await(what).atMost(limit).pollInterval(Duration.ofMillis(100)).until(condition::getAsBoolean);
     }
 
     private static String get(int port, String path) {
