@@ -11,14 +11,20 @@ public final class ProxyFixture implements AutoCloseable {
     private final ProxyServer server;
 
     public ProxyFixture(List<String> upstreams, String extraYaml) {
-        String yaml = """
-                listen: 127.0.0.1:0
-                admin: 127.0.0.1:0
-                eventLoops: 2
+        this("""
                 upstream:
                   static: [%s]
                 %s
-                """.formatted(upstreams.stream().map(u -> "\"" + u + "\"").collect(Collectors.joining(", ")), extraYaml);
+                """.formatted(upstreams.stream().map(u -> "\"" + u + "\"").collect(Collectors.joining(", ")), extraYaml));
+    }
+
+    /** A proxy from {@code yaml}, which names its upstreams; listeners and event loops are set here. */
+    public ProxyFixture(String yaml) {
+        yaml = """
+                listen: 127.0.0.1:0
+                admin: 127.0.0.1:0
+                eventLoops: 2
+                """ + yaml;
         try {
             server = ProxyServer.start(ConfigLoader.fromYaml(yaml));
         } catch (InterruptedException e) {
