@@ -57,11 +57,13 @@ public final class KubernetesSource implements UpstreamSource {
     });
     private SharedIndexInformer<EndpointSlice> informer;
     private UpstreamPool pool;
+    /** The last merge the pool was made to match; guarded by {@code this}. */
     private SliceMerger.Merged applied;
     private volatile boolean synced;
     private volatile Instant lastSync;
     private volatile Map<InetSocketAddress, EndpointCondition> conditions = Map.of();
     private volatile Throwable lastError;
+    /** Only the watch-check thread reads and writes this. */
     private boolean watching;
 
     public KubernetesSource(UpstreamConfig.Kubernetes target) {
@@ -183,7 +185,7 @@ public final class KubernetesSource implements UpstreamSource {
         }
         if (applied == null || !merged.endpoints().equals(applied.endpoints())) {
             pool.update(merged.poolEndpoints());
-            conditions = merged.endpoints();
+            conditions = Map.copyOf(merged.endpoints());
         }
         applied = merged;
         if (!synced) {
