@@ -69,7 +69,7 @@ public final class KubernetesSource implements UpstreamSource {
     public KubernetesSource(UpstreamConfig.Kubernetes target) {
         this.target = target;
         this.client = client(target);
-        this.merger = new SliceMerger(ServicePort.of(target.port()));
+        this.merger = new SliceMerger(new ServicePort(target.port()));
     }
 
     private static KubernetesClient client(UpstreamConfig.Kubernetes target) {
@@ -99,7 +99,7 @@ public final class KubernetesSource implements UpstreamSource {
     public void start(UpstreamPool pool) {
         this.pool = pool;
         log.info("kubernetes discovery: EndpointSlices of service {}/{} (port {}) from {}", target.namespace(),
-                target.service(), target.port() == null ? "the only one" : target.port(), client.getMasterUrl());
+                target.service(), target.port() == null ? "its only one" : target.port(), client.getMasterUrl());
         informer = client.discovery().v1().endpointSlices()
                 .inNamespace(target.namespace())
                 .withLabel(SERVICE_LABEL, target.service())

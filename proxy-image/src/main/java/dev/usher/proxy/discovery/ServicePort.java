@@ -12,10 +12,6 @@ import java.util.stream.Collectors;
  */
 record ServicePort(String spec) {
 
-    static ServicePort of(String spec) {
-        return new ServicePort(spec);
-    }
-
     /** The port number to use for endpoints of a slice with these ports, if the slice has it. */
     OptionalInt resolve(List<EndpointPort> ports) {
         List<EndpointPort> tcp = tcp(ports);

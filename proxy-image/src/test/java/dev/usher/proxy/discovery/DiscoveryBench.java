@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Predicate;
@@ -93,7 +94,7 @@ public final class DiscoveryBench {
             throws Exception {
         List<List<Boolean>> readiness = new ArrayList<>();
         for (int s = 0; s < slices; s++) {
-            readiness.add(new ArrayList<>(java.util.Collections.nCopies(perSlice, true)));
+            readiness.add(new ArrayList<>(Collections.nCopies(perSlice, true)));
             Slices.put(api.client(), slice(s, readiness.get(s)));
         }
         ProxyServer proxy = ProxyServer.start(ConfigLoader.fromYaml("""
@@ -144,12 +145,12 @@ public final class DiscoveryBench {
     }
 
     private static String updateCost() {
-        SliceMerger merger = new SliceMerger(ServicePort.of("http"));
+        SliceMerger merger = new SliceMerger(new ServicePort("http"));
         UpstreamPool pool = new UpstreamPool();
         List<List<Boolean>> readiness = new ArrayList<>();
         List<EndpointSlice> slices = new ArrayList<>();
         for (int s = 0; s < 10; s++) {
-            readiness.add(new ArrayList<>(java.util.Collections.nCopies(100, true)));
+            readiness.add(new ArrayList<>(Collections.nCopies(100, true)));
             slices.add(slice(s, readiness.get(s)));
         }
         double[] merge = new double[UPDATE_ITERATIONS];

@@ -18,8 +18,10 @@ import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
@@ -98,6 +100,11 @@ final class MockApiServer implements AutoCloseable {
         return dispatcher.lists.get();
     }
 
+    /** Every list and watch request's path and query, in order. */
+    List<String> requests() {
+        return List.copyOf(dispatcher.requests);
+    }
+
     int watchRequests() {
         return dispatcher.watchRequests.get();
     }
@@ -116,6 +123,7 @@ final class MockApiServer implements AutoCloseable {
         private final AtomicLong latestVersion = new AtomicLong();
         private final Set<WebSocket> watches = ConcurrentHashMap.newKeySet();
         private final AtomicInteger lists = new AtomicInteger();
+        private final List<String> requests = new CopyOnWriteArrayList<>();
         private final AtomicInteger watchRequests = new AtomicInteger();
         private volatile boolean forbidden;
 
@@ -134,6 +142,9 @@ final class MockApiServer implements AutoCloseable {
                         + "\"discovery.k8s.io\" in the namespace \"default\"");
             }
             String path = request.getPath();
+            if (request.getMethod().equals("GET")) {
+                requests.add(path);
+            }
             boolean watch = request.getMethod().equals("GET") && path.contains("watch=true");
             if (!watch) {
                 if (request.getMethod().equals("GET") && path.contains("/endpointslices?")) {

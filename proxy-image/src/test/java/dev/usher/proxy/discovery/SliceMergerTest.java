@@ -10,17 +10,19 @@ import static dev.usher.proxy.discovery.Slices.terminating;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.usher.proxy.pool.Endpoint;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointConditions;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointPortBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
 
 class SliceMergerTest {
-    private static final SliceMerger BY_NAME = new SliceMerger(ServicePort.of("http"));
+    private static final SliceMerger BY_NAME = new SliceMerger(new ServicePort("http"));
 
     private static InetSocketAddress at(String ip, int port) {
         return new InetSocketAddress(SliceMerger.literal(ip), port);
@@ -91,7 +93,7 @@ class SliceMergerTest {
 
     @Test
     void aNumberSelectsTheEndpointsPort() {
-        SliceMerger.Merged m = new SliceMerger(ServicePort.of("8080")).merge(List.of(
+        SliceMerger.Merged m = new SliceMerger(new ServicePort("8080")).merge(List.of(
                 slice("a", List.of(port("metrics", 9090), port("web", 8080)), ready("10.0.0.1")),
                 slice("b", List.of(port("metrics", 9090)), ready("10.0.0.2"))));
 
@@ -101,7 +103,7 @@ class SliceMergerTest {
 
     @Test
     void withoutAPortTheSliceMustHaveExactlyOne() {
-        SliceMerger merger = new SliceMerger(ServicePort.of(null));
+        SliceMerger merger = new SliceMerger(new ServicePort(null));
         SliceMerger.Merged m = merger.merge(List.of(
                 slice("one", http(8000), ready("10.0.0.1")),
                 slice("two", List.of(port("http", 8000), port("metrics", 9090)), ready("10.0.0.2"))));
@@ -114,11 +116,11 @@ class SliceMergerTest {
     @Test
     void udpPortsAreNotCandidates() {
         EndpointSlice slice = slice("a", List.of(
-                new io.fabric8.kubernetes.api.model.discovery.v1.EndpointPortBuilder().withName("http").withPort(53).withProtocol("UDP").build(),
+                new EndpointPortBuilder().withName("http").withPort(53).withProtocol("UDP").build(),
                 port("web", 8000)), ready("10.0.0.1"));
 
         assertThat(BY_NAME.merge(List.of(slice)).endpoints()).isEmpty();
-        assertThat(new SliceMerger(ServicePort.of(null)).merge(List.of(slice)).endpoints()).containsOnlyKeys(at("10.0.0.1", 8000));
+        assertThat(new SliceMerger(new ServicePort(null)).merge(List.of(slice)).endpoints()).containsOnlyKeys(at("10.0.0.1", 8000));
     }
 
     @Test
@@ -146,7 +148,7 @@ class SliceMergerTest {
 
     @Test
     void onlyTheFirstAddressOfAnEndpointIsUsedSinceTheyAreOnePod() {
-        var pod = new io.fabric8.kubernetes.api.model.discovery.v1.EndpointBuilder(ready("10.0.0.1"))
+        var pod = new EndpointBuilder(ready("10.0.0.1"))
                 .addToAddresses("10.0.0.9").build();
 
         assertThat(BY_NAME.merge(List.of(slice("a", http(8000), pod))).endpoints()).containsOnlyKeys(at("10.0.0.1", 8000));
