@@ -81,16 +81,19 @@ public final class ConfigLoader {
                         throw new ConfigException("--discovery: '" + source + "' is not a discovery source: use kubernetes"
                                 + " (static upstreams are given with --upstream)");
                     }
-                    flags.with("upstream").with("kubernetes");
+                    kubernetesKeys(flags);
                 }
-                case "--namespace" -> flags.with("upstream").with("kubernetes").put("namespace", valueOf(args, ++i, flag));
-                case "--service" -> flags.with("upstream").with("kubernetes").put("service", valueOf(args, ++i, flag));
-                case "--port" -> flags.with("upstream").with("kubernetes").put("port", valueOf(args, ++i, flag));
-                case "--kubeconfig" -> flags.with("upstream").with("kubernetes").put("kubeconfig", valueOf(args, ++i, flag));
+                // Each flag sets the upstream.kubernetes key of its own name.
+                case "--namespace", "--service", "--port", "--kubeconfig" ->
+                        kubernetesKeys(flags).put(flag.substring(2), valueOf(args, ++i, flag));
                 default -> throw new ConfigException("unknown flag '" + flag + "' (see --help)");
             }
         }
         return bind(overlay(withoutReplacedSource(tree, flags), flags));
+    }
+
+    private static ObjectNode kubernetesKeys(ObjectNode flags) {
+        return flags.withObjectProperty("upstream").withObjectProperty("kubernetes");
     }
 
     /** A source chosen by flags replaces the file's other source, as any flag overrides the file. */
