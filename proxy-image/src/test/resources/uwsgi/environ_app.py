@@ -5,6 +5,7 @@ Routes:
   /stream?chunks=N&size=M       N chunks of M bytes (chunk i is filled with letter i mod 26), no Content-Length
   /slow?ms=N                    sleeps N ms, then answers like any other path
   /slow-stream?chunks=N&ms=M    one line every M ms, no Content-Length (for killing uWSGI mid-response)
+  /slow-sized?chunks=N&ms=M     the same lines, with a Content-Length (a cut is detectable)
   anything else                 the environ as JSON: every str value, plus body_length and body_sha256
                                 of wsgi.input read to the end
 """
@@ -62,6 +63,11 @@ def application(environ, start_response):
     if path == '/slow-stream':
         start_response('200 OK', [('Content-Type', 'text/plain')])
         return _slow_stream(_param(environ, 'chunks', 10), _param(environ, 'ms', 100))
+    if path == '/slow-sized':
+        chunks = _param(environ, 'chunks', 10)
+        length = sum(len(('chunk %d\n' % i).encode('ascii')) for i in range(chunks))
+        start_response('200 OK', [('Content-Type', 'text/plain'), ('Content-Length', str(length))])
+        return _slow_stream(chunks, _param(environ, 'ms', 100))
     if path == '/slow':
         time.sleep(_param(environ, 'ms', 1000) / 1000.0)
     payload = _environ_json(environ)

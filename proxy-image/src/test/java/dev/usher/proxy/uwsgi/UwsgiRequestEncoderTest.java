@@ -68,7 +68,8 @@ class UwsgiRequestEncoderTest {
                 .containsEntry("HTTP_HOST", "shop.example:8080")
                 .containsEntry("HTTP_X_MULTI", "a, b")
                 .containsEntry("HTTP_COOKIE", "a=1; b=2")
-                .doesNotContainKeys("HTTPS", "HTTP_CONTENT_LENGTH");
+                .containsEntry("HTTP_CONTENT_LENGTH", "5")
+                .doesNotContainKeys("HTTPS");
 
         ByteBuf body = readBody();
         assertThat(body.toString(StandardCharsets.US_ASCII)).isEqualTo("hello");
@@ -133,6 +134,15 @@ class UwsgiRequestEncoderTest {
             b.release();
         }
         return null;
+    }
+
+    @Test
+    void pathInfoIsDecodedAndNormalisedAsNginxDoes() {
+        assertThat(UwsgiVars.normalize(UwsgiVars.percentDecode("/a//b/./c/../d%2Fe"))).isEqualTo("/a/b/d/e");
+        assertThat(UwsgiVars.normalize("/../../x")).isEqualTo("/x");
+        assertThat(UwsgiVars.normalize("/a/b/")).isEqualTo("/a/b/");
+        assertThat(UwsgiVars.normalize("/a/..")).isEqualTo("/");
+        assertThat(UwsgiVars.percentDecode("/a+b%zz")).isEqualTo("/a+b%zz");
     }
 
     private ByteBuf readBody() {
