@@ -4,8 +4,8 @@
 # all on 127.0.0.1, driven by wrk; plus an idle keep-alive connections memory
 # measurement. See bench/README.md.
 #
-#   bash bench/proxy-bench.sh [--duration 10s] [--connections 64] [--threads 2]
-#                             [--out bench/results] [--require-usher] ...
+#   bash bench/proxy-bench.sh [--duration 10s] [--rounds 3] [--connections 64]
+#                             [--threads 2] [--out bench/results] [--require-usher] ...
 #
 # Only loopback addresses are ever targeted; every load is bounded in time
 # (wrk -d plus a hard `timeout`) and in connection count. Everything started
@@ -23,6 +23,7 @@ ORIG_CMD=${ORIG_CMD% }
 
 # ----------------------------------------------------------------- options --
 DURATION=10s
+ROUNDS=3
 CONNECTIONS=64
 THREADS=2
 OUT="$REPO_ROOT/bench/results"
@@ -46,9 +47,12 @@ Usage: bash bench/proxy-bench.sh [options]
 
 Load (same for every target):
   --duration D          wrk duration per measurement, e.g. 10s, 1m   (default $DURATION)
+  --rounds N            measure every target N times per worker count,
+                        interleaved (order rotated each round); the
+                        report gives medians across rounds         (default $ROUNDS)
   --connections C       wrk connections                              (default $CONNECTIONS)
   --threads T           wrk threads                                  (default $THREADS)
-  --warmup D            unrecorded wrk run before measuring Usher    (default $WARMUP)
+  --warmup D            unrecorded wrk run on Usher before round 1   (default $WARMUP)
   --workers "1 2"       worker / event-loop counts to measure        (default "$WORKERS_LIST")
   --backend-workers N   nginx workers of the shared backend          (default $BACKEND_WORKERS)
 
@@ -87,6 +91,7 @@ while [[ $# -gt 0 ]]; do
   case $1 in
     --*=*) set -- "${1%%=*}" "${1#*=}" "${@:2}"; continue ;;
     --duration) need_arg "$@"; DURATION=$2; shift 2 ;;
+    --rounds) need_arg "$@"; ROUNDS=$2; shift 2 ;;
     --connections) need_arg "$@"; CONNECTIONS=$2; shift 2 ;;
     --threads) need_arg "$@"; THREADS=$2; shift 2 ;;
     --warmup) need_arg "$@"; WARMUP=$2; shift 2 ;;
@@ -123,6 +128,8 @@ DUR_S=$(dur_secs "$DURATION") || die "--duration must look like 10s, 2m or 30 (g
 WARMUP_S=$(dur_secs "$WARMUP") || die "--warmup must look like 5s or 0 (got '$WARMUP')"
 ((DUR_S > 0 && DUR_S <= 600)) || die "--duration must be between 1s and 10m"
 ((WARMUP_S <= 300)) || die "--warmup must be at most 5m"
+is_uint "$ROUNDS" && ((10#$ROUNDS <= 50)) || die "--rounds must be 1..50"
+ROUNDS=$((10#$ROUNDS))
 is_uint "$CONNECTIONS" && ((CONNECTIONS <= 10000)) || die "--connections must be 1..10000"
 is_uint "$THREADS" && ((THREADS <= 64)) || die "--threads must be 1..64"
 ((CONNECTIONS >= THREADS)) || die "--connections must be >= --threads (wrk requirement)"
@@ -425,6 +432,7 @@ start_backend() {
 TGT_PID="" TGT_PORT="" TGT_LOG="" TGT_ADMIN=""
 start_target() {
   local kind=$1 n=$2 xmx=${3:-256m}
+  TGT_PID="" TGT_LOG=""  # so a failure before the start stops nothing else
   free_port; TGT_PORT=$FREE_PORT
   TGT_ADMIN=""
   local d="$TMP/$kind-$n-$TGT_PORT"
