@@ -34,6 +34,7 @@ while [ $# -gt 0 ]; do
 done
 
 cd "$REPO_ROOT"
+repo_state="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD 2>/dev/null || echo ' (with uncommitted changes)')"
 echo "[operator-bench] building the operator jar and its test classes" >&2
 mvn -B -q -pl operator -am -DskipTests package
 CP_FILE=$(mktemp)
@@ -57,7 +58,7 @@ report="$OUT/operator-bench.md"
   echo "- Date: $started (finished $finished)"
   echo "- Machine: \`nproc\` = $(nproc); $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); load average at start $load_start, at end $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "- Java: $(java -version 2>&1 | head -1)"
-  echo "- Repo: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet 2>/dev/null || echo ' (with uncommitted changes)')"
+  echo "- Repo: $repo_state"
   echo "- Setup: fabric8's mock API server (CRUD mode) in one JVM on 127.0.0.1, with the generated CRD;"
   echo "  the operator as \`java $JAVA_OPTS -jar operator/target/usher-operator.jar --resync $RESYNC\` in another,"
   echo "  with leader election on. Each app: \`image: registry.test/shop:1, replicas: 2\`, in $NAMESPACES namespaces."

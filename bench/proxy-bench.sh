@@ -4,8 +4,8 @@
 # all on 127.0.0.1, driven by wrk; plus an idle keep-alive connections memory
 # measurement. See bench/README.md.
 #
-#   bash bench/proxy-bench.sh [--duration 10s] [--connections 64] [--threads 2]
-#                             [--out bench/results] [--require-usher] ...
+#   bash bench/proxy-bench.sh [--duration 10s] [--rounds 3] [--connections 64]
+#                             [--threads 2] [--out bench/results] [--require-usher] ...
 #
 # Only loopback addresses are ever targeted; every load is bounded in time
 # (wrk -d plus a hard `timeout`) and in connection count. Everything started
@@ -23,6 +23,7 @@ ORIG_CMD=${ORIG_CMD% }
 
 # ----------------------------------------------------------------- options --
 DURATION=10s
+ROUNDS=3
 CONNECTIONS=64
 THREADS=2
 OUT="$REPO_ROOT/bench/results"
@@ -46,9 +47,12 @@ Usage: bash bench/proxy-bench.sh [options]
 
 Load (same for every target):
   --duration D          wrk duration per measurement, e.g. 10s, 1m   (default $DURATION)
+  --rounds N            measure every target N times per worker count,
+                        interleaved (order rotated each round); the
+                        report gives medians across rounds         (default $ROUNDS)
   --connections C       wrk connections                              (default $CONNECTIONS)
   --threads T           wrk threads                                  (default $THREADS)
-  --warmup D            unrecorded wrk run before measuring Usher    (default $WARMUP)
+  --warmup D            unrecorded wrk run on Usher before round 1   (default $WARMUP)
   --workers "1 2"       worker / event-loop counts to measure        (default "$WORKERS_LIST")
   --backend-workers N   nginx workers of the shared backend          (default $BACKEND_WORKERS)
 
@@ -87,6 +91,7 @@ while [[ $# -gt 0 ]]; do
   case $1 in
     --*=*) set -- "${1%%=*}" "${1#*=}" "${@:2}"; continue ;;
     --duration) need_arg "$@"; DURATION=$2; shift 2 ;;
+    --rounds) need_arg "$@"; ROUNDS=$2; shift 2 ;;
     --connections) need_arg "$@"; CONNECTIONS=$2; shift 2 ;;
     --threads) need_arg "$@"; THREADS=$2; shift 2 ;;
     --warmup) need_arg "$@"; WARMUP=$2; shift 2 ;;
@@ -123,6 +128,8 @@ DUR_S=$(dur_secs "$DURATION") || die "--duration must look like 10s, 2m or 30 (g
 WARMUP_S=$(dur_secs "$WARMUP") || die "--warmup must look like 5s or 0 (got '$WARMUP')"
 ((DUR_S > 0 && DUR_S <= 600)) || die "--duration must be between 1s and 10m"
 ((WARMUP_S <= 300)) || die "--warmup must be at most 5m"
+is_uint "$ROUNDS" && ((10#$ROUNDS <= 50)) || die "--rounds must be 1..50"
+ROUNDS=$((10#$ROUNDS))
 is_uint "$CONNECTIONS" && ((CONNECTIONS <= 10000)) || die "--connections must be 1..10000"
 is_uint "$THREADS" && ((THREADS <= 64)) || die "--threads must be 1..64"
 ((CONNECTIONS >= THREADS)) || die "--connections must be >= --threads (wrk requirement)"
@@ -425,6 +432,7 @@ start_backend() {
 TGT_PID="" TGT_PORT="" TGT_LOG="" TGT_ADMIN=""
 start_target() {
   local kind=$1 n=$2 xmx=${3:-256m}
+  TGT_PID="" TGT_LOG=""  # so a failure before the start stops nothing else
   free_port; TGT_PORT=$FREE_PORT
   TGT_ADMIN=""
   local d="$TMP/$kind-$n-$TGT_PORT"
@@ -526,7 +534,10 @@ stop_target() {
 }
 
 # ---------------------------------------------------------------- wrk runs --
-declare -A RPS=() P50=() P99=() REQS=() NON2XX=() SOCKERR=() STATUS=()
+# Per round: RPS[target:workers:round] etc.; POS[...] is the target's place in
+# that round's order. The medians across rounds are computed for the report.
+declare -A RPS=() P50=() P99=() REQS=() NON2XX=() SOCKERR=() STATUS=() POS=()
+declare -A ROUND_ORDER=()  # ROUND_ORDER[round] = "t1 t2 t3 t4"
 
 # parse_wrk FILE -> "rps p50_ms p99_ms requests non2xx socket_errors"
 parse_wrk() {
@@ -561,20 +572,43 @@ run_wrk() {
     wrk --latency -t"$THREADS" -c"$CONNECTIONS" -d"$dur" "http://127.0.0.1:$port/" >"$outf" 2>&1
 }
 
-# measure TARGET WORKERS PORT
+# check_target TARGET PID PORT: the server is still running and a request
+# through it returns the backend's exact body (before every measurement).
+check_target() {
+  local target=$1 pid=$2 port=$3 got
+  if [[ -n $pid ]] && ! is_alive "$pid"; then
+    log "$target: server (pid $pid) is no longer running"
+    return 2
+  fi
+  got=$(curl -fsS --max-time 5 "http://127.0.0.1:$port/" 2>&1) || true
+  if [[ $got != "$BODY" ]]; then
+    log "$target: unexpected response on 127.0.0.1:$port: ${got:0:200}"
+    return 1
+  fi
+}
+
+# measure TARGET WORKERS ROUND POSITION PID PORT (PID empty for direct: the
+# backend)
 measure() {
-  local target=$1 n=$2 port=$3 key="$1:$2"
-  local raw="$OUT/raw/wrk-$target-w$n.txt"
-  log "wrk $target ($n workers): -t$THREADS -c$CONNECTIONS -d$DURATION"
+  local target=$1 n=$2 r=$3 pos=$4 pid=$5 port=$6 key="$1:$2:$3"
+  local raw="$OUT/raw/wrk-$target-w$n-r$r.txt"
+  POS[$key]=$pos
+  local rc=0
+  check_target "$target" "$pid" "$port" || rc=$?
+  if ((rc)); then
+    if ((rc == 2)); then STATUS[$key]="died"; else STATUS[$key]="bad-response"; fi
+    return 0
+  fi
+  log "wrk $target ($n workers, round $r/$ROUNDS, #$pos): -t$THREADS -c$CONNECTIONS -d$DURATION"
   if ! run_wrk "$port" "$raw" "$DURATION"; then
-    log "wrk failed for $target ($n):"; show_log "$raw"
+    log "wrk failed for $target ($n, round $r):"; show_log "$raw"
     STATUS[$key]="wrk-failed"
     return 0
   fi
   local parsed
   parsed=$(parse_wrk "$raw")
   if [[ $parsed == FAIL ]]; then
-    log "could not parse wrk output for $target ($n):"; show_log "$raw"
+    log "could not parse wrk output for $target ($n, round $r):"; show_log "$raw"
     STATUS[$key]="parse-failed"
     return 0
   fi
@@ -584,7 +618,7 @@ measure() {
   STATUS[$key]="ok"
   if ((non2xx > 0 || sockerr > 0)); then
     STATUS[$key]="errors"
-    log "WARNING: $target ($n): $non2xx non-2xx responses, $sockerr socket errors"
+    log "WARNING: $target ($n, round $r): $non2xx non-2xx responses, $sockerr socket errors"
   fi
   log "  -> ${RPS[$key]} req/s, p50 ${P50[$key]} ms, p99 ${P99[$key]} ms"
 }
@@ -597,7 +631,31 @@ usher_failed() {  # MESSAGE
   [[ -n $USHER_NOTE ]] || USHER_NOTE="FAILED: $1"
 }
 
+# The proxies of one worker count run side by side (each idle while another
+# is measured); their TGT_* are kept here between start_target and the stop.
+declare -A RUN_PID=() RUN_PORT=() RUN_LOG=() RUN_ADMIN=()
+keep_target() {  # KIND: remember the TGT_* of the target just started
+  RUN_PID[$1]=$TGT_PID RUN_PORT[$1]=$TGT_PORT RUN_LOG[$1]=$TGT_LOG RUN_ADMIN[$1]=$TGT_ADMIN
+}
+stop_kept() {  # KIND: stop a remembered target (no-op if none)
+  [[ -n ${RUN_PID[$1]:-} ]] || return 0
+  TGT_PID=${RUN_PID[$1]} TGT_PORT=${RUN_PORT[$1]} TGT_LOG=${RUN_LOG[$1]} TGT_ADMIN=${RUN_ADMIN[$1]}
+  stop_target
+  unset "RUN_PID[$1]" "RUN_PORT[$1]" "RUN_LOG[$1]" "RUN_ADMIN[$1]"
+}
+
 TARGETS=(direct nginx haproxy usher)
+# Round r measures TARGETS rotated right by r-1 places: round 1 direct nginx
+# haproxy usher, round 2 usher direct nginx haproxy, ... so that no target is
+# always measured first or last. (The cyclic order stays the same: nginx still
+# follows direct, except where a round wraps around.)
+for ((r = 1; r <= ROUNDS; r++)); do
+  order=()
+  for ((i = 0; i < ${#TARGETS[@]}; i++)); do
+    order+=("${TARGETS[(i - (r - 1) % ${#TARGETS[@]} + ${#TARGETS[@]}) % ${#TARGETS[@]}]}")
+  done
+  ROUND_ORDER[$r]="${order[*]}"
+done
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 DATE_START=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
 
@@ -605,32 +663,54 @@ start_backend
 
 if ((SKIP_THROUGHPUT == 0)); then
   for n in "${WORKERS[@]}"; do
-    log "===== workers / event loops = $n ====="
-    measure direct "$n" "$BACKEND_PORT"
-    sleep 1
-    for kind in nginx haproxy usher; do
-      if [[ $kind == usher ]] && ((USHER_ENABLED == 0)); then
-        STATUS["usher:$n"]="skipped"
-        continue
-      fi
+    log "===== workers / event loops = $n: $ROUNDS round(s) ====="
+    # Every proxy is started once per worker count and kept up across rounds.
+    for kind in nginx haproxy; do
       if ! start_target "$kind" "$n"; then
         stop_target
-        if [[ $kind == usher ]]; then
-          STATUS["usher:$n"]="start-failed"
-          usher_failed "did not start or did not proxy correctly with --event-loops $n"
-          continue
-        fi
         die "$kind ($n workers) did not start or did not proxy correctly"
       fi
-      if [[ $kind == usher ]] && ((WARMUP_S > 0)); then
-        log "usher: JVM warm-up, wrk for $WARMUP (not recorded)"
-        run_wrk "$TGT_PORT" "$OUT/raw/wrk-usher-w$n-warmup.txt" "$WARMUP" || log "warm-up wrk failed (continuing)"
-        sleep 1
-      fi
-      measure "$kind" "$n" "$TGT_PORT"
-      stop_target
-      sleep 1
+      keep_target "$kind"
     done
+    usher_state="skipped"
+    if ((USHER_ENABLED)); then
+      if start_target usher "$n"; then
+        keep_target usher
+        usher_state="up"
+        if ((WARMUP_S > 0)); then
+          log "usher: JVM warm-up, wrk for $WARMUP (not recorded), once before round 1"
+          run_wrk "$TGT_PORT" "$OUT/raw/wrk-usher-w$n-warmup.txt" "$WARMUP" || log "warm-up wrk failed (continuing)"
+        fi
+      else
+        stop_target
+        usher_state="start-failed"
+        usher_failed "did not start or did not proxy correctly with --event-loops $n"
+      fi
+    fi
+    sleep 1
+    for ((r = 1; r <= ROUNDS; r++)); do
+      log "----- workers $n, round $r/$ROUNDS: ${ROUND_ORDER[$r]} -----"
+      pos=0
+      for t in ${ROUND_ORDER[$r]}; do
+        pos=$((pos + 1))
+        if [[ $t == usher && $usher_state != up ]]; then
+          STATUS["usher:$n:$r"]=$usher_state POS["usher:$n:$r"]=$pos
+          continue
+        fi
+        if [[ $t == direct ]]; then
+          measure direct "$n" "$r" "$pos" "" "$BACKEND_PORT"
+        else
+          measure "$t" "$n" "$r" "$pos" "${RUN_PID[$t]}" "${RUN_PORT[$t]}"
+        fi
+        if [[ $t == usher && ${STATUS["usher:$n:$r"]} == died ]]; then
+          usher_state="died"
+          usher_failed "exited during round $r with --event-loops $n (see raw/usher-*.log)"
+        fi
+        sleep 1
+      done
+    done
+    for kind in usher haproxy nginx; do stop_kept "$kind"; done
+    sleep 1
   done
 fi
 
@@ -792,17 +872,89 @@ per_conn() {  # BEFORE_KB AFTER_KB COUNT -> KiB per connection
     if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && n > 0) printf "%.2f", (b - a) / n; else printf "n/a" }'
 }
 
+# stats V... -> "median min max count" over the numeric arguments (the median
+# of an even count is the mean of the middle two), or "NaN NaN NaN 0".
+stats() {
+  awk 'BEGIN {
+    n = 0
+    for (i = 1; i < ARGC; i++) if (ARGV[i] ~ /^[0-9.]+$/) v[++n] = ARGV[i] + 0
+    if (n == 0) { print "NaN NaN NaN 0"; exit }
+    for (i = 2; i <= n; i++) { x = v[i]; for (j = i - 1; j >= 1 && v[j] > x; j--) v[j + 1] = v[j]; v[j + 1] = x }
+    med = (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+    printf "%.3f %.3f %.3f %d\n", med, v[1], v[n], n
+  }' "$@"
+}
+
+# Per target and worker count, across rounds (only rounds with status "ok":
+# no wrk failure, no non-2xx, no socket errors): MED_* medians, *_MIN/*_MAX
+# ranges, N_OK rounds used; TOT_* totals over every round; AGG_STATUS.
+declare -A MED_RPS=() MED_P50=() MED_P99=() RPS_MIN=() RPS_MAX=() P99_MIN=() P99_MAX=()
+declare -A N_OK=() TOT_REQS=() TOT_NON2XX=() TOT_SOCKERR=() AGG_STATUS=()
+aggregate() {
+  local t n r k st
+  local -a vr vp50 vp99
+  local -A cnt
+  for n in "${WORKERS[@]}"; do
+    for t in "${TARGETS[@]}"; do
+      k="$t:$n"
+      vr=() vp50=() vp99=()
+      cnt=()
+      local treq=0 tn2=0 tse=0 any=0
+      for ((r = 1; r <= ROUNDS; r++)); do
+        st=${STATUS[$k:$r]:-not-run}
+        cnt[$st]=$(( ${cnt[$st]:-0} + 1 ))
+        if [[ -n ${REQS[$k:$r]:-} ]]; then
+          any=1
+          treq=$((treq + ${REQS[$k:$r]})) tn2=$((tn2 + ${NON2XX[$k:$r]})) tse=$((tse + ${SOCKERR[$k:$r]}))
+        fi
+        [[ $st == ok ]] || continue
+        vr+=("${RPS[$k:$r]}") vp50+=("${P50[$k:$r]}") vp99+=("${P99[$k:$r]}")
+      done
+      if ((any)); then TOT_REQS[$k]=$treq TOT_NON2XX[$k]=$tn2 TOT_SOCKERR[$k]=$tse; fi
+      local med lo hi c
+      read -r med lo hi c <<<"$(stats "${vr[@]+"${vr[@]}"}")"
+      N_OK[$k]=$c
+      if ((c > 0)); then
+        MED_RPS[$k]=$med RPS_MIN[$k]=$lo RPS_MAX[$k]=$hi
+        read -r med _ _ _ <<<"$(stats "${vp50[@]}")"; MED_P50[$k]=$med
+        read -r med lo hi _ <<<"$(stats "${vp99[@]}")"; MED_P99[$k]=$med P99_MIN[$k]=$lo P99_MAX[$k]=$hi
+      fi
+      # "ok" when every round was ok, else e.g. "ok 2/3; errors 1" (no commas: CSV)
+      if [[ ${cnt[ok]:-0} == "$ROUNDS" ]]; then
+        AGG_STATUS[$k]="ok"
+      elif ((${#cnt[@]} == 1)); then
+        AGG_STATUS[$k]=${!cnt[*]}
+      else
+        local sum="ok ${cnt[ok]:-0}/$ROUNDS" s2
+        for s2 in $(printf '%s\n' "${!cnt[@]}" | sort); do
+          [[ $s2 == ok ]] || sum+="; $s2 ${cnt[$s2]}"
+        done
+        AGG_STATUS[$k]=$sum
+      fi
+    done
+  done
+}
+((SKIP_THROUGHPUT)) || aggregate
+
 CSV="$OUT/proxy-bench.csv"
 MD="$OUT/proxy-bench.md"
 PNG="$OUT/proxy-bench.png"
 
 if ((SKIP_THROUGHPUT == 0)); then
   {
-    echo "target,workers,req_per_sec,p50_ms,p99_ms,requests,non_2xx,socket_errors,status"
+    # One row per target / workers / round (round = 1..N, position = place in
+    # that round's order), then one row with round = "median": medians over the
+    # ok rounds, requests / non_2xx / socket_errors summed over all rounds, and
+    # the req/s and p99 ranges and the count of ok rounds in the last columns.
+    echo "target,workers,round,position,req_per_sec,p50_ms,p99_ms,requests,non_2xx,socket_errors,status,req_per_sec_min,req_per_sec_max,p99_ms_min,p99_ms_max,rounds_ok"
     for n in "${WORKERS[@]}"; do
       for t in "${TARGETS[@]}"; do
+        for ((r = 1; r <= ROUNDS; r++)); do
+          k="$t:$n:$r"
+          echo "$t,$n,$r,${POS[$k]:-},${RPS[$k]:-},${P50[$k]:-},${P99[$k]:-},${REQS[$k]:-},${NON2XX[$k]:-},${SOCKERR[$k]:-},${STATUS[$k]:-not-run},,,,,"
+        done
         k="$t:$n"
-        echo "$t,$n,${RPS[$k]:-},${P50[$k]:-},${P99[$k]:-},${REQS[$k]:-},${NON2XX[$k]:-},${SOCKERR[$k]:-},${STATUS[$k]:-not-run}"
+        echo "$t,$n,median,,${MED_RPS[$k]:-},${MED_P50[$k]:-},${MED_P99[$k]:-},${TOT_REQS[$k]:-},${TOT_NON2XX[$k]:-},${TOT_SOCKERR[$k]:-},${AGG_STATUS[$k]},${RPS_MIN[$k]:-},${RPS_MAX[$k]:-},${P99_MIN[$k]:-},${P99_MAX[$k]:-},${N_OK[$k]}"
       done
     done
   } >"$CSV"
@@ -811,19 +963,23 @@ fi
 # --- chart
 CHART_NOTE=""
 make_chart() {
-  local present=() t n k
+  local present=() t n
   for t in "${TARGETS[@]}"; do
     for n in "${WORKERS[@]}"; do
-      if [[ -n ${RPS[$t:$n]:-} ]]; then present+=("$t"); break; fi
+      if [[ -n ${MED_RPS[$t:$n]:-} ]]; then present+=("$t"); break; fi
     done
   done
   ((${#present[@]})) || { CHART_NOTE="no data to chart"; return 0; }
+  # rps.dat: per target three columns, median / min / max req/s over the rounds;
+  # p99.dat: per target the median p99.
   local dat_rps="$TMP/rps.dat" dat_p99="$TMP/p99.dat"
   {
-    printf 'workers'; printf ' %s' "${present[@]}"; echo
+    printf 'workers'; printf ' %s min max' "${present[@]}"; echo
     for n in "${WORKERS[@]}"; do
       printf '"%s worker%s"' "$n" "$([[ $n == 1 ]] || echo s)"
-      for t in "${present[@]}"; do printf ' %s' "${RPS[$t:$n]:-?}"; done
+      for t in "${present[@]}"; do
+        printf ' %s %s %s' "${MED_RPS[$t:$n]:-?}" "${RPS_MIN[$t:$n]:-?}" "${RPS_MAX[$t:$n]:-?}"
+      done
       echo
     done
   } >"$dat_rps"
@@ -831,11 +987,13 @@ make_chart() {
     printf 'workers'; printf ' %s' "${present[@]}"; echo
     for n in "${WORKERS[@]}"; do
       printf '"%s worker%s"' "$n" "$([[ $n == 1 ]] || echo s)"
-      for t in "${present[@]}"; do printf ' %s' "${P99[$t:$n]:-?}"; done
+      for t in "${present[@]}"; do printf ' %s' "${MED_P99[$t:$n]:-?}"; done
       echo
     done
   } >"$dat_p99"
   local ns=${#present[@]}
+  local title
+  title="Usher proxy bench — median of $ROUNDS interleaved round(s) of wrk -t$THREADS -c$CONNECTIONS -d$DURATION, 127.0.0.1, nproc $(nproc) (same-run comparison only)"
   if command -v gnuplot >/dev/null 2>&1; then
     local term="pngcairo size 1280,560 font 'DejaVu Sans,10'"
     gnuplot -e "set terminal pngcairo" >/dev/null 2>&1 </dev/null || term="png size 1280,560"
@@ -844,7 +1002,6 @@ set terminal $term
 set output '$PNG'
 set datafile missing '?'
 set style data histograms
-set style histogram clustered gap 1
 set style fill solid 0.85 border -1
 set boxwidth 0.9 relative
 set grid ytics
@@ -855,14 +1012,16 @@ set xrange [-0.6:${#WORKERS[@]} - 0.4]
 set offsets 0, 0, graph 0.12, 0
 set xtics nomirror
 ns = $ns
-xpos(i) = column(0) + (i - 2 - (ns - 1) / 2.0) / (ns + 1.0)
-set multiplot layout 1,2 title "Usher proxy bench — wrk -t$THREADS -c$CONNECTIONS -d$DURATION, 127.0.0.1, nproc $(nproc) (same-run comparison only)"
-set title "Throughput (req/s, higher is better)"
-plot for [i=2:ns+1] '$dat_rps' using i:xtic(1) title columnheader(i), \
-     for [i=2:ns+1] '$dat_rps' using (xpos(i)):i:(sprintf("%.0f", column(i))) with labels offset 0,0.6 font ',8' notitle
-set title "p99 latency (ms, lower is better)"
-plot for [i=2:ns+1] '$dat_p99' using i:xtic(1) title columnheader(i), \
-     for [i=2:ns+1] '$dat_p99' using (xpos(i)):i:(sprintf("%.2f", column(i))) with labels offset 0,0.6 font ',8' notitle
+xpos(j) = column(0) + (j - (ns - 1) / 2.0) / (ns + 1.0)
+set multiplot layout 1,2 title "$title"
+set title "Throughput, median req/s (bars: min–max over rounds; higher is better)"
+set style histogram errorbars gap 1 lw 1
+plot for [j=0:ns-1] '$dat_rps' using (column(2+3*j)):(column(3+3*j)):(column(4+3*j)):xtic(1) title columnheader(2+3*j), \\
+     for [j=0:ns-1] '$dat_rps' using (xpos(j)):(column(4+3*j)):(sprintf("%.0f", column(2+3*j))) with labels offset 0,0.6 font ',8' notitle
+set title "Median p99 latency (ms, lower is better)"
+set style histogram clustered gap 1
+plot for [i=2:ns+1] '$dat_p99' using i:xtic(1) title columnheader(i), \\
+     for [i=2:ns+1] '$dat_p99' using (xpos(i-2)):i:(sprintf("%.2f", column(i))) with labels offset 0,0.6 font ',8' notitle
 unset multiplot
 EOF
     if gnuplot "$TMP/chart.gp" >"$TMP/gnuplot.log" 2>&1 </dev/null && [[ -s $PNG ]]; then
@@ -872,25 +1031,34 @@ EOF
     log "gnuplot failed:"; show_log "$TMP/gnuplot.log"
   fi
   if python3 -c 'import matplotlib' >/dev/null 2>&1; then
-    if python3 - "$dat_rps" "$dat_p99" "$PNG" >"$TMP/mpl.log" 2>&1 <<'PYEOF'
+    if python3 - "$dat_rps" "$dat_p99" "$PNG" "$title" >"$TMP/mpl.log" 2>&1 <<'PYEOF'
 import sys, shlex
 import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 def load(p):
     rows = [shlex.split(l) for l in open(p) if l.strip()]
-    head, data = rows[0][1:], rows[1:]
-    return head, [r[0] for r in data], [[float(x) if x != "?" else 0.0 for x in r[1:]] for r in data]
+    return rows[0][1:], [r[0] for r in rows[1:]], [[float(x) if x != "?" else float("nan") for x in r[1:]] for r in rows[1:]]
 fig, axes = plt.subplots(1, 2, figsize=(12.8, 5.6))
-for ax, path, title in zip(axes, sys.argv[1:3], ["Throughput (req/s, higher is better)", "p99 latency (ms, lower is better)"]):
-    targets, groups, vals = load(path)
+fig.suptitle(sys.argv[4], fontsize=10)
+panels = [(sys.argv[1], 3, "Throughput, median req/s (bars: min–max over rounds; higher is better)", "%.0f"),
+          (sys.argv[2], 1, "Median p99 latency (ms, lower is better)", "%.2f")]
+for ax, (path, step, title, fmt) in zip(axes, panels):
+    head, groups, vals = load(path)
+    targets = head[0::step]
     w = 0.8 / len(targets)
     for j, t in enumerate(targets):
         xs = [g + (j - (len(targets) - 1) / 2) * w for g in range(len(groups))]
-        bars = ax.bar(xs, [v[j] for v in vals], w, label=t)
-        ax.bar_label(bars, fmt="%.0f" if "req" in title else "%.2f", fontsize=7)
+        ys = [v[j * step] for v in vals]
+        yerr = None
+        if step == 3:
+            yerr = [[max(y - v[j * 3 + 1], 0) if y == y else 0 for y, v in zip(ys, vals)],
+                    [max(v[j * 3 + 2] - y, 0) if y == y else 0 for y, v in zip(ys, vals)]]
+        bars = ax.bar(xs, [y if y == y else 0 for y in ys], w, label=t, yerr=yerr, capsize=3)
+        ax.bar_label(bars, labels=[fmt % y if y == y else "" for y in ys], fontsize=7,
+                     padding=12 if step == 3 else 2)
     ax.set_xticks(range(len(groups)), groups)
-    ax.set_title(title); ax.grid(axis="y", alpha=0.3); ax.legend()
+    ax.set_title(title, fontsize=10); ax.grid(axis="y", alpha=0.3); ax.legend()
 fig.tight_layout()
 fig.savefig(sys.argv[3], dpi=100)
 PYEOF
@@ -915,38 +1083,79 @@ if ((SKIP_THROUGHPUT == 0)); then make_chart; fi
   echo "- Versions: nginx $ver_nginx; HAProxy $ver_haproxy; wrk $ver_wrk; java: $ver_java ($ver_java_rt)"
   echo "- Repo: $GIT_REV (at start); Usher jar (copied at start, the copy was run): $JAR_INFO"
   echo "- Backend (shared by every target): nginx, $BACKEND_WORKERS worker(s), \`return 200\` with a fixed ${#BODY}-byte body, keep-alive, access_log off"
-  ((SKIP_THROUGHPUT)) || echo "- Load: \`wrk --latency -t$THREADS -c$CONNECTIONS -d$DURATION http://127.0.0.1:PORT/\` per target, everything on 127.0.0.1, one target at a time"
+  ((SKIP_THROUGHPUT)) || echo "- Load: \`wrk --latency -t$THREADS -c$CONNECTIONS -d$DURATION http://127.0.0.1:PORT/\` per target, everything on 127.0.0.1, one target at a time; $ROUNDS interleaved round(s) per worker count, medians reported"
   if ((${#KILLED[@]})); then
     echo "- **Shutdown: did not exit within ${STOP_GRACE_S}s of SIGTERM and were SIGKILLed: $(printf '%s\n' "${KILLED[@]}" | sort | uniq -c | awk '{printf "%s%s ×%d", (NR > 1 ? ", " : ""), $2, $1}')** (see \`raw/usher-*.log\`)"
   fi
-  ((SKIP_THROUGHPUT)) || echo "- Usher: \`java -Xmx256m${USHER_JAVA_OPTS:+ $USHER_JAVA_OPTS} -jar ${JAR#"$REPO_ROOT"/} --listen … --admin … --upstream … --event-loops N\`, $WARMUP unrecorded wrk warm-up before each measurement${USHER_NOTE:+ — **$USHER_NOTE**}"
+  ((SKIP_THROUGHPUT)) || echo "- Usher: \`java -Xmx256m${USHER_JAVA_OPTS:+ $USHER_JAVA_OPTS} -jar ${JAR#"$REPO_ROOT"/} --listen … --admin … --upstream … --event-loops N\`, $WARMUP unrecorded wrk warm-up once per worker count, before round 1${USHER_NOTE:+ — **$USHER_NOTE**}"
   echo
   echo "> Shared, noisy machine: wrk, the proxy and the backend all compete for the same $(nproc) cores."
   echo "> Absolute numbers are not comparable across runs; compare the ratios from this run only."
   echo
   if ((SKIP_THROUGHPUT == 0)); then
-    echo "## Throughput and latency"
+    echo "## Throughput and latency (median of $ROUNDS round(s))"
     echo
-    echo "| target | workers | req/s | p50 ms | p99 ms | non-2xx | socket errors | status |"
-    echo "|---|---:|---:|---:|---:|---:|---:|---|"
+    echo "Every target was measured $ROUNDS time(s) per worker count, interleaved: each round runs every target once, and each round's order is the previous one rotated by one place, so no target is always first or last:"
+    echo
+    for ((r = 1; r <= ROUNDS; r++)); do
+      echo "- round $r: ${ROUND_ORDER[$r]// / → }"
+    done
+    echo
+    echo "nginx, HAProxy and Usher were each started once per worker count and stayed up (idle while another target was measured) through all rounds. Medians are over the rounds with status \`ok\` (\"rounds ok\"); p50 and p99 are each the median of the per-round values; non-2xx and socket errors are totals over all rounds."
+    echo
+    echo "| target | workers | rounds ok | req/s (median) | req/s min–max | p50 ms (median) | p99 ms (median) | p99 ms min–max | non-2xx | socket errors | status |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
     for n in "${WORKERS[@]}"; do
       for t in "${TARGETS[@]}"; do
         k="$t:$n"
-        echo "| $t | $n | $(fmt_int "${RPS[$k]:-}") | $(fmt2 "${P50[$k]:-}") | $(fmt2 "${P99[$k]:-}") | ${NON2XX[$k]:-n/a} | ${SOCKERR[$k]:-n/a} | ${STATUS[$k]:-not-run} |"
+        rng="n/a"; prng="n/a"
+        if [[ -n ${MED_RPS[$k]:-} ]]; then
+          rng="$(fmt_int "${RPS_MIN[$k]}")–$(fmt_int "${RPS_MAX[$k]}")"
+          prng="$(fmt2 "${P99_MIN[$k]}")–$(fmt2 "${P99_MAX[$k]}")"
+        fi
+        echo "| $t | $n | ${N_OK[$k]}/$ROUNDS | $(fmt_int "${MED_RPS[$k]:-}") | $rng | $(fmt2 "${MED_P50[$k]:-}") | $(fmt2 "${MED_P99[$k]:-}") | $prng | ${TOT_NON2XX[$k]:-n/a} | ${TOT_SOCKERR[$k]:-n/a} | ${AGG_STATUS[$k]} |"
       done
     done
     echo
-    echo "\"workers\" is \`worker_processes\` for nginx, \`nbthread\` for HAProxy, \`--event-loops\` for Usher; for \"direct\" (wrk straight to the backend, the ceiling) it only labels the round, so the two direct rows show the run-to-run noise."
+    echo "\"workers\" is \`worker_processes\` for nginx, \`nbthread\` for HAProxy, \`--event-loops\` for Usher; for \"direct\" (wrk straight to the backend, the ceiling) it only labels the worker count whose rounds it was measured in."
     echo
-    echo "## Ratios (same run)"
+    echo "### Per round"
     echo
-    echo "Throughput ratio > 1 means Usher served more req/s; p99 ratio < 1 means Usher had lower tail latency."
+    echo "Values in round order (round 1 · round 2 · …); \`-\` is a round without a result (see the CSV's status column)."
+    echo
+    echo "| target | workers | req/s per round | p50 ms per round | p99 ms per round |"
+    echo "|---|---:|---:|---:|---:|"
+    starred=0
+    for n in "${WORKERS[@]}"; do
+      for t in "${TARGETS[@]}"; do
+        cr="" c50="" c99=""
+        for ((r = 1; r <= ROUNDS; r++)); do
+          k="$t:$n:$r"
+          sep=""; ((r > 1)) && sep=" · "
+          if [[ -n ${RPS[$k]:-} ]]; then
+            mark=""; [[ ${STATUS[$k]} == ok ]] || { mark="*"; starred=1; }
+            cr+="$sep$(fmt_int "${RPS[$k]}")$mark" c50+="$sep$(fmt2 "${P50[$k]}")$mark" c99+="$sep$(fmt2 "${P99[$k]}")$mark"
+          else
+            cr+="$sep-" c50+="$sep-" c99+="$sep-"
+          fi
+        done
+        echo "| $t | $n | $cr | $c50 | $c99 |"
+      done
+    done
+    echo
+    if ((starred)); then
+      echo "(\`*\`: the round had non-2xx responses or socket errors and is left out of the medians.)"
+      echo
+    fi
+    echo "## Ratios (medians of the same run)"
+    echo
+    echo "Computed from the medians above. Throughput ratio > 1 means Usher served more req/s; p99 ratio < 1 means Usher had lower tail latency."
     echo
     echo "| workers | req/s usher/nginx | req/s usher/haproxy | req/s usher/direct | p99 usher/nginx | p99 usher/haproxy | p99 usher/direct |"
     echo "|---:|---:|---:|---:|---:|---:|---:|"
     for n in "${WORKERS[@]}"; do
-      u=${RPS[usher:$n]:-}; up=${P99[usher:$n]:-}
-      echo "| $n | $(ratio "$u" "${RPS[nginx:$n]:-}") | $(ratio "$u" "${RPS[haproxy:$n]:-}") | $(ratio "$u" "${RPS[direct:$n]:-}") | $(ratio "$up" "${P99[nginx:$n]:-}") | $(ratio "$up" "${P99[haproxy:$n]:-}") | $(ratio "$up" "${P99[direct:$n]:-}") |"
+      u=${MED_RPS[usher:$n]:-}; up=${MED_P99[usher:$n]:-}
+      echo "| $n | $(ratio "$u" "${MED_RPS[nginx:$n]:-}") | $(ratio "$u" "${MED_RPS[haproxy:$n]:-}") | $(ratio "$u" "${MED_RPS[direct:$n]:-}") | $(ratio "$up" "${MED_P99[nginx:$n]:-}") | $(ratio "$up" "${MED_P99[haproxy:$n]:-}") | $(ratio "$up" "${MED_P99[direct:$n]:-}") |"
     done
     echo
     echo "For reference, the other proxies against the backend:"
@@ -954,16 +1163,29 @@ if ((SKIP_THROUGHPUT == 0)); then make_chart; fi
     echo "| workers | req/s nginx/direct | req/s haproxy/direct | p99 nginx/direct | p99 haproxy/direct |"
     echo "|---:|---:|---:|---:|---:|"
     for n in "${WORKERS[@]}"; do
-      echo "| $n | $(ratio "${RPS[nginx:$n]:-}" "${RPS[direct:$n]:-}") | $(ratio "${RPS[haproxy:$n]:-}" "${RPS[direct:$n]:-}") | $(ratio "${P99[nginx:$n]:-}" "${P99[direct:$n]:-}") | $(ratio "${P99[haproxy:$n]:-}" "${P99[direct:$n]:-}") |"
+      echo "| $n | $(ratio "${MED_RPS[nginx:$n]:-}" "${MED_RPS[direct:$n]:-}") | $(ratio "${MED_RPS[haproxy:$n]:-}" "${MED_RPS[direct:$n]:-}") | $(ratio "${MED_P99[nginx:$n]:-}" "${MED_P99[direct:$n]:-}") | $(ratio "${MED_P99[haproxy:$n]:-}" "${MED_P99[direct:$n]:-}") |"
     done
     echo
+    if ((ROUNDS > 1)); then
+      echo "Usher's req/s ratios within each round (how stable the comparison is; quote the median-based ratios above):"
+      echo
+      echo "| workers | round | req/s usher/nginx | req/s usher/haproxy | req/s usher/direct |"
+      echo "|---:|---:|---:|---:|---:|"
+      for n in "${WORKERS[@]}"; do
+        for ((r = 1; r <= ROUNDS; r++)); do
+          u=${RPS[usher:$n:$r]:-}
+          echo "| $n | $r | $(ratio "$u" "${RPS[nginx:$n:$r]:-}") | $(ratio "$u" "${RPS[haproxy:$n:$r]:-}") | $(ratio "$u" "${RPS[direct:$n:$r]:-}") |"
+        done
+      done
+      echo
+    fi
     if [[ -s $PNG && $CHART_NOTE != not* ]]; then
-      echo "![req/s and p99 per target]($(basename "$PNG"))"
+      echo "![median req/s (min–max bars) and median p99 per target]($(basename "$PNG"))"
     else
       echo "Chart: $CHART_NOTE"
     fi
     echo
-    echo "Raw wrk output: \`raw/wrk-TARGET-wN.txt\`; the same figures as CSV: \`$(basename "$CSV")\`."
+    echo "Raw wrk output: \`raw/wrk-TARGET-wN-rR.txt\` (R = round; Usher's warm-up: \`raw/wrk-usher-wN-warmup.txt\`); the same figures as CSV, one row per round plus a \`median\` row per target and worker count: \`$(basename "$CSV")\`."
     echo
   fi
   if ((SKIP_IDLE == 0)); then

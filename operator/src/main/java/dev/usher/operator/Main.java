@@ -41,8 +41,12 @@ public final class Main {
         try {
             operator.start();
         } catch (RuntimeException e) {
-            // e.g. the CRD is not installed, or the service account may not list ProxiedApps
-            LOG.error("could not start: {}", e.getMessage(), e);
+            // e.g. no API server, the CRD is not installed, or the service account may not list ProxiedApps
+            Throwable cause = e;
+            while (cause.getCause() != null) {
+                cause = cause.getCause();
+            }
+            LOG.error("could not start: {}", cause.getMessage(), e);
             System.exit(1);
         }
     }

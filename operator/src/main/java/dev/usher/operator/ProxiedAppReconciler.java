@@ -89,9 +89,10 @@ public class ProxiedAppReconciler implements Reconciler<ProxiedApp> {
     @Override
     public UpdateControl<ProxiedApp> reconcile(ProxiedApp app, Context<ProxiedApp> context) {
         Instant now = Instant.now();
-        Optional<String> rejection = rejection(app);
+        Optional<Rejection> rejection = rejection(app);
         if (rejection.isPresent()) {
-            publish(app, StatusCalculator.rejected(app, Failure.INVALID_NAME, rejection.get(), now), context);
+            publish(app, StatusCalculator.rejected(app, rejection.get().reason(), rejection.get().message(), now),
+                    context);
             return UpdateControl.noUpdate();
         }
         var workflow = context.managedWorkflowAndDependentResourceContext();
@@ -120,20 +121,24 @@ public class ProxiedAppReconciler implements Reconciler<ProxiedApp> {
      * because an older one, or a test server, lets it through: a name too long or not DNS-1035 for the
      * Services would fail on every object.
      */
-    static Optional<String> rejection(ProxiedApp app) {
+    static Optional<Rejection> rejection(ProxiedApp app) {
         String name = app.getMetadata().getName();
         if (name.length() > ProxiedApp.MAX_NAME_LENGTH) {
-            return Optional.of("metadata.name is " + name.length() + " characters, more than "
-                    + ProxiedApp.MAX_NAME_LENGTH + ": the Service " + name + "-backend would exceed 63");
+            return Optional.of(new Rejection(Failure.INVALID_NAME, "metadata.name is " + name.length()
+                    + " characters, more than " + ProxiedApp.MAX_NAME_LENGTH + ": the Service " + name
+                    + "-backend would exceed 63"));
         }
         if (!name.matches(ProxiedApp.NAME_PATTERN)) {
-            return Optional.of("metadata.name '" + name + "' cannot name a Service: use a-z, 0-9 and '-',"
-                    + " starting with a letter");
+            return Optional.of(new Rejection(Failure.INVALID_NAME, "metadata.name '" + name
+                    + "' cannot name a Service: use a-z, 0-9 and '-', starting with a letter"));
         }
         if (app.getSpec() == null) {
-            return Optional.of("spec is required");
+            return Optional.of(new Rejection(Failure.INVALID_SPEC, "spec is required"));
         }
         return Optional.empty();
+    }
+
+    record Rejection(String reason, String message) {
     }
 
     /**

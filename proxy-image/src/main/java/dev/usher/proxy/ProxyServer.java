@@ -8,7 +8,11 @@ import dev.usher.proxy.admin.AdminServer;
 import dev.usher.proxy.balancing.LoadBalancer;
 import dev.usher.proxy.balancing.SlowStart;
 import dev.usher.proxy.balancing.UpstreamPicker;
+import dev.usher.proxy.config.HostPort;
 import dev.usher.proxy.config.ProxyConfig;
+import dev.usher.proxy.discovery.EndpointCondition;
+import dev.usher.proxy.discovery.KubernetesSource;
+import dev.usher.proxy.discovery.SourceStatus;
 import dev.usher.proxy.discovery.StaticSource;
 import dev.usher.proxy.discovery.UpstreamSource;
 import dev.usher.proxy.health.OutlierDetector;
@@ -33,6 +37,9 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.HashSet;
+import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -57,11 +64,17 @@ public final class ProxyServer implements AdminEndpoints {
 
     private ProxyServer(ProxyConfig config) throws InterruptedException {
         this.config = config;
+        pool = new UpstreamPool();
+        source = config.upstream().kubernetes() != null
+                ? new KubernetesSource(config.upstream().kubernetes())
+                : new StaticSource(config.upstream().staticUpstreams());
+        // First, before any thread or port is taken: a source that can never work (RBAC forbids the watch)
+        // stops start-up here. No connection exists yet, so nothing is missed before the removal listener below.
+        source.start(pool);
         Transport transport = Transport.best();
         int threads = config.eventLoops() > 0 ? config.eventLoops() : Runtime.getRuntime().availableProcessors();
         workers = transport.newGroup(threads);
         adminLoop = transport.newGroup(1);
-        pool = new UpstreamPool();
         metrics = new ProxyMetrics(pool);
         outliers = new OutlierDetector(config.outlierDetection(), System::nanoTime, u -> metrics.ejected());
         BackendProtocol protocol = switch (config.upstream().protocol()) {
@@ -71,8 +84,6 @@ public final class ProxyServer implements AdminEndpoints {
         connections = new ConnectionPools(workers, transport.socketChannel(), protocol,
                 config.timeouts().connect(), config.timeouts().upstreamIdle(), config.maxIdlePerUpstream());
         pool.addRemovalListener(connections);
-        source = new StaticSource(config.upstream().staticUpstreams());
-        source.start(pool);
 
         ProxyContext px = new ProxyContext(
                 config,
@@ -98,7 +109,7 @@ public final class ProxyServer implements AdminEndpoints {
         admin = new AdminServer(adminLoop, transport.serverChannel(), config.admin(), this);
         log.info("usher proxy listening on {} (admin {}), {} event loops ({}), {} upstreams via {} ({})",
                 address(), adminAddress(), threads, transport.name(), pool.snapshot().ready().size(), source.name(),
-                config.upstream().protocol().name().toLowerCase(java.util.Locale.ROOT));
+                config.upstream().protocol().name().toLowerCase(Locale.ROOT));
     }
 
     public static ProxyServer start(ProxyConfig config) throws InterruptedException {
@@ -167,12 +178,22 @@ public final class ProxyServer implements AdminEndpoints {
 
     @Override
     public boolean ready() {
-        return !draining;
+        return notReadyReason() == null;
     }
 
+    /** Why {@code /readyz} fails, or null when ready. */
     @Override
     public String notReadyReason() {
-        return "draining";
+        if (draining) {
+            return "draining";
+        }
+        if (!source.status().synced()) {
+            return "no upstream list yet from " + source.name() + " discovery";
+        }
+        if (config.readiness().requireUpstream() && pool.snapshot().ready().isEmpty()) {
+            return "no ready upstream";
+        }
+        return null;
     }
 
     @Override
@@ -182,21 +203,36 @@ public final class ProxyServer implements AdminEndpoints {
 
     @Override
     public String upstreamsJson() {
+        SourceStatus status = source.status();
         ObjectNode root = JSON.createObjectNode();
         root.put("source", source.name());
-        root.put("protocol", config.upstream().protocol().name().toLowerCase(java.util.Locale.ROOT));
+        root.put("synced", status.synced());
+        root.put("connected", status.connected());
+        root.put("lastSync", status.lastSync() == null ? null : status.lastSync().toString());
+        root.put("protocol", config.upstream().protocol().name().toLowerCase(Locale.ROOT));
         root.put("loadBalancing", config.loadBalancing());
         ArrayNode list = root.putArray("upstreams");
         long now = System.nanoTime();
+        Set<InetSocketAddress> inPool = new HashSet<>();
         for (Upstream u : pool.snapshot().all()) {
+            inPool.add(u.address());
+            EndpointCondition condition = status.conditions().get(u.address());
             ObjectNode n = list.addObject();
             n.put("address", u.name());
-            n.put("state", u.state().name().toLowerCase(java.util.Locale.ROOT));
+            n.put("condition", condition == null ? null : condition.label());
+            n.put("state", u.state().name().toLowerCase(Locale.ROOT));
             n.put("inFlight", u.inFlight());
             n.put("ejected", u.health().isEjected(now));
             n.put("consecutiveFailures", u.health().consecutiveFailures());
             n.put("ejections", u.health().ejections());
         }
+        // Endpoints the source knows but keeps out of the pool (not ready): shown so a missing pod can be explained.
+        ArrayNode excluded = root.putArray("notInPool");
+        status.conditions().forEach((address, condition) -> {
+            if (!inPool.contains(address)) {
+                excluded.addObject().put("address", new HostPort(address.getAddress().getHostAddress(), address.getPort()).toString()).put("condition", condition.label());
+            }
+        });
         return root.toPrettyString() + "\n";
     }
 }

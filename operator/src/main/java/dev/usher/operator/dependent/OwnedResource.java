@@ -22,7 +22,7 @@ import java.util.regex.Pattern;
 
 /**
  * One object a ProxiedApp owns. Subclasses only build the desired object; this class adds what every
- * owned object shares: labels, the owner reference (JOSDK), a hash of the desired state, matching
+ * owned object shares: labels, a controller owner reference, a hash of the desired state, matching
  * without server-side apply, and refusing to take over an object that someone else owns.
  */
 public abstract class OwnedResource<R extends HasMetadata> extends CRUDKubernetesDependentResource<R, ProxiedApp> {

@@ -39,13 +39,4 @@ public class ProxiedApp extends CustomResource<ProxiedAppSpec, ProxiedAppStatus>
     /** 63 (a DNS label) less the length of "-backend". */
     public static final int MAX_NAME_LENGTH = 55;
     public static final String NAME_PATTERN = "^[a-z]([-a-z0-9]*[a-z0-9])?$";
-
-    public ProxiedApp() {
-    }
-
-    public ProxiedApp(String namespace, String name, ProxiedAppSpec spec) {
-        getMetadata().setNamespace(namespace);
-        getMetadata().setName(name);
-        setSpec(spec);
-    }
 }

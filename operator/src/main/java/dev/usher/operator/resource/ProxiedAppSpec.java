@@ -84,11 +84,6 @@ public record ProxiedAppSpec(
         proxy = proxy != null ? proxy : ProxySpec.DEFAULTS;
     }
 
-    /** A spec with every optional field at its default. */
-    public static ProxiedAppSpec of(String image) {
-        return new ProxiedAppSpec(image, null, null, null, null, null, null, null, null, null, null, null);
-    }
-
     public enum Protocol {
         @JsonProperty("http") HTTP,
         @JsonProperty("uwsgi") UWSGI

@@ -16,9 +16,10 @@ public record Failure(Component component, String reason, String message, boolea
 
     public static final String NAME_IN_USE = "NameInUse";
     public static final String INVALID_NAME = "InvalidName";
+    public static final String INVALID_SPEC = "InvalidSpec";
 
     /** Reasons that warrant a Warning event when a condition takes them on. */
-    static final Set<String> REASONS = Set.of(NAME_IN_USE, INVALID_NAME, "Invalid", "Forbidden",
+    static final Set<String> REASONS = Set.of(NAME_IN_USE, INVALID_NAME, INVALID_SPEC, "Invalid", "Forbidden",
             "ApplyFailed", "ProgressDeadlineExceeded", "ReplicaFailure");
 
     public static Failure of(Component component, String object, Exception e) {

@@ -1,5 +1,7 @@
 package dev.usher.operator.bench;
 
+import static org.awaitility.Awaitility.await;
+
 import dev.usher.operator.resource.ProxiedApp;
 import dev.usher.operator.testing.MockApiServer;
 import dev.usher.operator.testing.TestApps;
@@ -119,13 +121,14 @@ public final class OperatorBench {
                         |---|---:|---|
                         | ProxiedApps created (in %d namespaces) | %d in %.1f s | |
                         | every owned object exists (%d objects, counted: %d) | %.1f s after the first create | < 60 s |
+                        | ... of which after the last create (the creates, one at a time, set the pace) | %.1f s | |
                         | every ProxiedApp has a status (counted: %d) | %.1f s after the first create | |
                         | operator writes while creating (8 creates + 1 status patch per app expected) | %d | |
                         | operator heap in use after a full GC | %.1f MiB | < 256 MiB |
                         | operator RSS (JVM with %s) | %.1f MiB | |
                         | reconciles in the steady-state resync window | %.0f | >= %d |
                         | writes during that resync | %d | 0 |
-                        """, namespaces, apps, createdSeconds, 8 * apps, owned, ownedSeconds, withStatus, statusSeconds,
+                        """, namespaces, apps, createdSeconds, 8 * apps, owned, ownedSeconds, ownedSeconds - createdSeconds, withStatus, statusSeconds,
                         creationWrites, heapKiB / 1024.0, opts.get("--java-opts"), rssKiB / 1024.0, resyncReconciles,
                         apps, resyncWrites.size());
                 if (!resyncWrites.isEmpty()) {
@@ -152,14 +155,8 @@ public final class OperatorBench {
         return (System.nanoTime() - since) / 1e9;
     }
 
-    private static void awaitTrue(String what, Duration limit, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + limit.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("gave up waiting for " + what + " after " + limit);
-            }
-            Thread.sleep(100);
-        }
+    private static void awaitTrue(String what, Duration limit, BooleanSupplier condition) {
+        await(what).atMost(limit).pollInterval(Duration.ofMillis(100)).until(condition::getAsBoolean);
     }
 
     private static String get(int port, String path) {

@@ -29,6 +29,13 @@ public final class ConfigLoader {
               --admin HOST:PORT      /healthz /readyz /metrics /upstreams (admin, default 0.0.0.0:9901)
               --upstream HOST:PORT   a static upstream; repeat for more  (upstream.static)
               --protocol NAME        http | uwsgi: how to speak to upstreams (upstream.protocol, default http)
+              --discovery kubernetes follow a Service's EndpointSlices instead of static upstreams (upstream.kubernetes)
+              --namespace NS         the Service's namespace, required   (upstream.kubernetes.namespace)
+              --service NAME         the Service, required               (upstream.kubernetes.service)
+              --port NAME|NUMBER     its port name, or the endpoints' port number; optional when the slices
+                                     have a single port                  (upstream.kubernetes.port)
+              --kubeconfig FILE      default: KUBECONFIG or ~/.kube/config if present, else the pod's service
+                                     account                             (upstream.kubernetes.kubeconfig)
               --load-balancing NAME  least-request | round-robin         (loadBalancing, default least-request)
               --event-loops N        I/O threads, 0 = one per core       (eventLoops, default 0)
               --access-log           one structured line per request     (accessLog, default false)
@@ -43,6 +50,7 @@ public final class ConfigLoader {
               outlierDetection: {consecutiveFailures: 5, baseEjection: 10s, maxEjection: 5m, panicThresholdPercent: 50}
               connectionPool: {maxIdlePerUpstream: 256}
               shutdown: {delay: 0s, drainTimeout: 30s}
+              readiness: {requireUpstream: false}   true: /readyz fails while no upstream is ready
             """;
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
@@ -67,10 +75,43 @@ public final class ConfigLoader {
                 case "--load-balancing" -> flags.put("loadBalancing", valueOf(args, ++i, flag));
                 case "--protocol" -> flags.with("upstream").put("protocol", valueOf(args, ++i, flag));
                 case "--upstream" -> flags.with("upstream").withArray("static").add(valueOf(args, ++i, flag));
+                case "--discovery" -> {
+                    String source = valueOf(args, ++i, flag);
+                    if (!source.equals("kubernetes")) {
+                        throw new ConfigException("--discovery: '" + source + "' is not a discovery source: use kubernetes"
+                                + " (static upstreams are given with --upstream)");
+                    }
+                    kubernetesKeys(flags);
+                }
+                // Each flag sets the upstream.kubernetes key of its own name.
+                case "--namespace", "--service", "--port", "--kubeconfig" ->
+                        kubernetesKeys(flags).put(flag.substring(2), valueOf(args, ++i, flag));
                 default -> throw new ConfigException("unknown flag '" + flag + "' (see --help)");
             }
         }
-        return bind(overlay(tree, flags));
+        return bind(overlay(withoutReplacedSource(tree, flags), flags));
+    }
+
+    private static ObjectNode kubernetesKeys(ObjectNode flags) {
+        return flags.withObjectProperty("upstream").withObjectProperty("kubernetes");
+    }
+
+    /** A source chosen by flags replaces the file's other source, as any flag overrides the file. */
+    private static ObjectNode withoutReplacedSource(ObjectNode file, ObjectNode flags) {
+        JsonNode flagged = flags.get("upstream");
+        JsonNode fileUpstream = file.get("upstream");
+        if (flagged == null || !(fileUpstream instanceof ObjectNode)) {
+            return file;
+        }
+        ObjectNode copy = file.deepCopy();
+        ObjectNode up = (ObjectNode) copy.get("upstream");
+        if (flagged.has("static")) {
+            up.remove("kubernetes");
+        }
+        if (flagged.has("kubernetes")) {
+            up.remove("static");
+        }
+        return copy;
     }
 
     public static ProxyConfig fromYaml(String yaml) {
@@ -135,7 +176,18 @@ public final class ConfigLoader {
 
         ConfigNode up = root.object("upstream");
         var protocol = up.parsed("protocol", UpstreamConfig.BackendProtocolName.HTTP, UpstreamConfig.BackendProtocolName::parse);
+        boolean isStatic = up.has("static");
+        ConfigNode k8s = up.object("kubernetes");
+        boolean isKubernetes = up.has("kubernetes");
+        if (isStatic && isKubernetes) {
+            throw ConfigException.at("upstream", "give either upstream.static or upstream.kubernetes, not both");
+        }
+        if (!isStatic && !isKubernetes) {
+            throw ConfigException.at("upstream", "no upstreams: give upstream.static (--upstream HOST:PORT) or "
+                    + "upstream.kubernetes (--discovery kubernetes --namespace NS --service NAME)");
+        }
         List<HostPort> staticUpstreams = up.list("static", HostPort::parse);
+        UpstreamConfig.Kubernetes kubernetes = isKubernetes ? kubernetes(k8s) : null;
         ConfigNode uw = up.object("uwsgi");
         UwsgiSettings uwsgi = new UwsgiSettings(
                 uw.integer("modifier1", UwsgiSettings.DEFAULTS.modifier1(), 0, 255),
@@ -143,8 +195,8 @@ public final class ConfigLoader {
                 uw.stringMap("params"));
         uw.requireNoOtherKeys();
         up.requireNoOtherKeys();
-        UpstreamConfig upstream = new UpstreamConfig(protocol, staticUpstreams, uwsgi);
-        if (upstream.staticUpstreams().isEmpty()) {
+        UpstreamConfig upstream = new UpstreamConfig(protocol, staticUpstreams, kubernetes, uwsgi);
+        if (isStatic && upstream.staticUpstreams().isEmpty()) {
             throw ConfigException.at("upstream.static", "no upstreams: give at least one (--upstream HOST:PORT)");
         }
 
@@ -188,9 +240,25 @@ public final class ConfigLoader {
                 s.duration("drainTimeout", Duration.ofSeconds(30)));
         s.requireNoOtherKeys();
 
+        ConfigNode ready = root.object("readiness");
+        ProxyConfig.Readiness readiness = new ProxyConfig.Readiness(ready.bool("requireUpstream", false));
+        ready.requireNoOtherKeys();
+
         root.requireNoOtherKeys();
         return new ProxyConfig(listen, admin, eventLoops, upstream, lb, slowStart, limits, timeouts, retries,
-                outliers, maxIdle, shutdown, accessLog);
+                outliers, maxIdle, shutdown, accessLog, readiness);
+    }
+
+    private static UpstreamConfig.Kubernetes kubernetes(ConfigNode k) {
+        String namespace = k.required("namespace");
+        String service = k.required("service");
+        String port = k.string("port", null);
+        if (port != null && port.isBlank()) {
+            throw ConfigException.at("upstream.kubernetes.port", "must not be empty: a port name or number, or leave it out");
+        }
+        Path kubeconfig = k.parsed("kubeconfig", null, Path::of);
+        k.requireNoOtherKeys();
+        return new UpstreamConfig.Kubernetes(namespace, service, port, kubeconfig);
     }
 
 }

@@ -63,6 +63,15 @@ final class ConfigNode {
         return v.asText();
     }
 
+    /** A string that must be given and not be empty. */
+    String required(String name) {
+        String text = string(name, null);
+        if (text == null || text.isBlank()) {
+            throw ConfigException.at(key(name), "required");
+        }
+        return text;
+    }
+
     <T> T parsed(String name, T fallback, Function<String, T> parser) {
         String text = string(name, null);
         if (text == null) {

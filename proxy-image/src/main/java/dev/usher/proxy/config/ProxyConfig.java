@@ -19,7 +19,8 @@ public record ProxyConfig(
         OutlierDetection outlierDetection,
         int maxIdlePerUpstream,
         Shutdown shutdown,
-        boolean accessLog) {
+        boolean accessLog,
+        Readiness readiness) {
 
     /** Request limits enforced before anything reaches an upstream. */
     public record Limits(long maxBodySize, int maxHeaderSize, int maxInitialLineLength) {}
@@ -32,6 +33,9 @@ public record ProxyConfig(
 
     /** Passive health: eject after consecutive failures, for base × 2^(n-1) up to max; never below the panic threshold. */
     public record OutlierDetection(int consecutiveFailures, Duration baseEjection, Duration maxEjection, int panicThresholdPercent) {}
+
+    /** requireUpstream: /readyz also fails while the pool has no ready upstream, so a proxy with nowhere to send gets no traffic. */
+    public record Readiness(boolean requireUpstream) {}
 
     /** delay: time between readiness going false and the listener closing, so load balancers stop sending first. */
     public record Shutdown(Duration delay, Duration drainTimeout) {}

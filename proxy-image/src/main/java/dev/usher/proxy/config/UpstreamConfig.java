@@ -1,14 +1,25 @@
 package dev.usher.proxy.config;
 
 import dev.usher.proxy.uwsgi.UwsgiSettings;
+import java.nio.file.Path;
 import java.util.List;
 
-/** Where upstreams come from and how the proxy speaks to them; {@code uwsgi} applies to the uwsgi protocol. */
-public record UpstreamConfig(BackendProtocolName protocol, List<HostPort> staticUpstreams, UwsgiSettings uwsgi) {
+/**
+ * Where upstreams come from and how the proxy speaks to them. Exactly one source is set: a static list, or
+ * {@code kubernetes} (null when static). {@code uwsgi} applies to the uwsgi protocol.
+ */
+public record UpstreamConfig(BackendProtocolName protocol, List<HostPort> staticUpstreams, Kubernetes kubernetes,
+                             UwsgiSettings uwsgi) {
 
     public UpstreamConfig {
         staticUpstreams = List.copyOf(staticUpstreams);
     }
+
+    /**
+     * Follow the EndpointSlices of one Service. {@code port} is the Service port's name or the endpoints' port
+     * number, null when the slices carry a single port; {@code kubeconfig} null means auto-configuration.
+     */
+    public record Kubernetes(String namespace, String service, String port, Path kubeconfig) {}
 
     /** The wire protocol between proxy and backend; the client side is always HTTP/1.1. */
     public enum BackendProtocolName {

@@ -338,8 +338,7 @@ final class ProxyExchange implements UpstreamListener {
         }
         upstreamHandler.detach();
         connections.release(u, upstreamChannel, upstreamReusable && requestComplete);
-        ChannelFuture written = clientCtx.writeAndFlush(last);
-        finish(responseKeepAlive, written);
+        finish(responseKeepAlive, last);
     }
 
     private void switchToTunnel() {
@@ -485,15 +484,15 @@ final class ProxyExchange implements UpstreamListener {
             return;
         }
         boolean keepAlive = clientKeepAlive && requestFullyRead() && !client.draining();
-        ChannelFuture written = clientCtx.writeAndFlush(ErrorResponses.of(clientCtx.alloc(), errorStatus, reason, !keepAlive));
         bytesOut = 0;
-        finish(keepAlive, written);
+        finish(keepAlive, ErrorResponses.of(clientCtx.alloc(), errorStatus, reason, !keepAlive));
     }
 
-    private void finish(boolean keepAlive, ChannelFuture written) {
+    /** Records the request before its last byte leaves, so metrics and logs never lag what a client has seen. */
+    private void finish(boolean keepAlive, Object lastMessage) {
         record();
         px.metrics().activeRequests().decrementAndGet();
-        client.exchangeFinished(keepAlive, written);
+        client.exchangeFinished(keepAlive, clientCtx.writeAndFlush(lastMessage));
     }
 
     /** The response was cut short: closing the connection is the only honest signal left. */

@@ -16,11 +16,19 @@ public final class HttpBackend implements BackendProtocol {
 
     @Override
     public void addCodec(ChannelPipeline pipeline) {
-        HttpDecoderConfig decoder = new HttpDecoderConfig()
+        pipeline.addLast(CODEC, new HttpClientCodec(responseDecoderConfig(maxHeaderSize), false, false));
+    }
+
+    /**
+     * How backend responses are parsed, for every protocol that answers in HTTP. Headers may be as large as
+     * the client's limit (a backend echoing them should not fail), and chunks up to 64 KiB keep large bodies
+     * moving in few pieces.
+     */
+    public static HttpDecoderConfig responseDecoderConfig(int maxHeaderSize) {
+        return new HttpDecoderConfig()
                 .setMaxHeaderSize(Math.max(maxHeaderSize, 8192))
                 .setMaxInitialLineLength(8192)
                 .setMaxChunkSize(64 * 1024);
-        pipeline.addLast(CODEC, new HttpClientCodec(decoder, false, false));
     }
 
     @Override

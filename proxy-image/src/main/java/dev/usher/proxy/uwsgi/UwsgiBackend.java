@@ -2,8 +2,8 @@ package dev.usher.proxy.uwsgi;
 
 import dev.usher.proxy.upstream.BackendProtocol;
 import dev.usher.proxy.upstream.ClientInfo;
+import dev.usher.proxy.upstream.HttpBackend;
 import io.netty.channel.ChannelPipeline;
-import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
 
@@ -22,10 +22,7 @@ public final class UwsgiBackend implements BackendProtocol {
 
     @Override
     public void addCodec(ChannelPipeline pipeline) {
-        UwsgiResponseDecoder decoder = new UwsgiResponseDecoder(new HttpDecoderConfig()
-                .setMaxHeaderSize(Math.max(maxHeaderSize, 8192))
-                .setMaxInitialLineLength(8192)
-                .setMaxChunkSize(64 * 1024));
+        UwsgiResponseDecoder decoder = new UwsgiResponseDecoder(HttpBackend.responseDecoderConfig(maxHeaderSize));
         pipeline.addLast("uwsgi-response-decoder", decoder);
         pipeline.addLast("uwsgi-request-encoder", new UwsgiRequestEncoder(settings, decoder));
     }

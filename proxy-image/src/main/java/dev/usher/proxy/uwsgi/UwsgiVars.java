@@ -40,7 +40,7 @@ final class UwsgiVars {
         v.add("CONTENT_TYPE", contentType == null ? "" : contentType);
         v.add("CONTENT_LENGTH", contentLength < 0 ? "" : Long.toString(contentLength));
         v.add("REQUEST_URI", uri);
-        v.add("PATH_INFO", percentDecode(rawPath));
+        v.add("PATH_INFO", normalize(percentDecode(rawPath)));
         v.add("DOCUMENT_ROOT", "");
         v.add("SERVER_PROTOCOL", request.protocolVersion().text());
         v.add("REQUEST_SCHEME", client.scheme());
@@ -58,13 +58,16 @@ final class UwsgiVars {
         return v;
     }
 
-    /** HTTP_ + name, upper case, '-' as '_'; repeats joined as RFC 9110 allows, cookies with "; " as RFC 6265 wants. */
+    /**
+     * HTTP_ + name, upper case, '-' as '_'; repeats joined as RFC 9110 allows, cookies with "; " as RFC 6265
+     * wants (nginx sends one var per line and the WSGI environ keeps only the last).
+     */
     private static Map<String, String> headers(HttpRequest request) {
         Map<String, String> out = new LinkedHashMap<>();
         for (Map.Entry<String, String> h : request.headers()) {
             String name = h.getKey();
-            if (name.equalsIgnoreCase("transfer-encoding") || name.equalsIgnoreCase("content-length")) {
-                continue;
+            if (name.equalsIgnoreCase("transfer-encoding")) {
+                continue; // the body reaches uWSGI whole, with CONTENT_LENGTH: it is not chunked any more
             }
             String key = "HTTP_" + name.toUpperCase(Locale.ROOT).replace('-', '_');
             String separator = key.equals("HTTP_COOKIE") ? "; " : ", ";
@@ -125,6 +128,29 @@ final class UwsgiVars {
             }
         }
         return out.toString(StandardCharsets.ISO_8859_1);
+    }
+
+    /** Merges repeated slashes and resolves "." and ".." (never above the root), as nginx does for $uri. */
+    static String normalize(String path) {
+        if (!path.contains("//") && !path.contains("/.")) {
+            return path;
+        }
+        java.util.ArrayDeque<String> segments = new java.util.ArrayDeque<>();
+        String[] parts = path.split("/", -1);
+        for (String part : parts) {
+            if (part.isEmpty() || part.equals(".")) {
+                continue;
+            }
+            if (part.equals("..")) {
+                segments.pollLast();
+            } else {
+                segments.addLast(part);
+            }
+        }
+        String last = parts[parts.length - 1];
+        boolean trailingSlash = last.isEmpty() || last.equals(".") || last.equals("..");
+        String joined = "/" + String.join("/", segments);
+        return trailingSlash && !segments.isEmpty() ? joined + "/" : joined;
     }
 
     private static int hex(char c) {

@@ -65,14 +65,7 @@ class LargeBodyStreamingTest {
                         .timeout(Duration.ofSeconds(120)).build(),
                 HttpResponse.BodyHandlers.ofInputStream());
         assertThat(r.statusCode()).isEqualTo(200);
-        long total = 0;
-        byte[] buf = new byte[1 << 16];
-        try (InputStream in = r.body()) {
-            int n;
-            while ((n = in.read(buf)) != -1) {
-                total += n;
-            }
-        }
+        long total = drain(r.body());
         assertThat(total).isEqualTo(SIZE);
         assertHealthy();
     }
@@ -84,17 +77,22 @@ class LargeBodyStreamingTest {
                         .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ZeroStream(SIZE)))
                         .build(),
                 HttpResponse.BodyHandlers.ofInputStream());
+        long total = drain(r.body());
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(total).isEqualTo(SIZE);
+        assertHealthy();
+    }
+
+    private static long drain(InputStream body) throws java.io.IOException {
         long total = 0;
         byte[] buf = new byte[1 << 16];
-        try (InputStream in = r.body()) {
+        try (InputStream in = body) {
             int n;
             while ((n = in.read(buf)) != -1) {
                 total += n;
             }
         }
-        assertThat(r.statusCode()).isEqualTo(200);
-        assertThat(total).isEqualTo(SIZE);
-        assertHealthy();
+        return total;
     }
 
     private static void assertHealthy() {

@@ -2,29 +2,65 @@ package dev.usher.proxy.testing;
 
 import dev.usher.proxy.ProxyServer;
 import dev.usher.proxy.config.ConfigLoader;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
 import java.net.URI;
 import java.util.List;
 import java.util.stream.Collectors;
 
 /** The real proxy, in this JVM, on ephemeral 127.0.0.1 ports. {@code extraYaml} adds or overrides config keys. */
 public final class ProxyFixture implements AutoCloseable {
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
     private final ProxyServer server;
 
     public ProxyFixture(List<String> upstreams, String extraYaml) {
-        String yaml = """
-                listen: 127.0.0.1:0
-                admin: 127.0.0.1:0
-                eventLoops: 2
+        this(merge("""
                 upstream:
                   static: [%s]
-                %s
-                """.formatted(upstreams.stream().map(u -> "\"" + u + "\"").collect(Collectors.joining(", ")), extraYaml);
+                """.formatted(upstreams.stream().map(u -> "\"" + u + "\"").collect(Collectors.joining(", "))), extraYaml));
+    }
+
+    /** A proxy from {@code yaml}, which names its upstreams; listeners and event loops are set here unless it sets them. */
+    public ProxyFixture(String yaml) {
         try {
-            server = ProxyServer.start(ConfigLoader.fromYaml(yaml));
+            server = ProxyServer.start(ConfigLoader.fromYaml(merge("""
+                    listen: 127.0.0.1:0
+                    admin: 127.0.0.1:0
+                    eventLoops: 2
+                    """, yaml)));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    /** {@code extra} laid over {@code base} key by key, so a test can set {@code upstream.protocol} and keep the list. */
+    private static String merge(String base, String extra) {
+        try {
+            ObjectNode tree = (ObjectNode) YAML.readTree(base);
+            JsonNode top = YAML.readTree(extra);
+            if (top instanceof ObjectNode o) {
+                deepMerge(tree, o);
+            }
+            return YAML.writeValueAsString(tree);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("bad test YAML: " + e.getMessage(), e);
+        }
+    }
+
+    private static void deepMerge(ObjectNode into, ObjectNode from) {
+        from.fields().forEachRemaining(e -> {
+            JsonNode existing = into.get(e.getKey());
+            if (existing instanceof ObjectNode target && e.getValue() instanceof ObjectNode source) {
+                deepMerge(target, source);
+            } else {
+                into.set(e.getKey(), e.getValue());
+            }
+        });
     }
 
     public ProxyFixture(TestBackend... backends) {

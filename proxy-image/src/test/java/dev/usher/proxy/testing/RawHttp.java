@@ -21,6 +21,11 @@ public final class RawHttp implements AutoCloseable {
         out = socket.getOutputStream();
     }
 
+    /** The client side's port, as the server sees it in REMOTE_PORT. */
+    public int localPort() {
+        return socket.getLocalPort();
+    }
+
     public RawHttp send(String text) throws IOException {
         return send(text.getBytes(StandardCharsets.ISO_8859_1));
     }

@@ -75,6 +75,15 @@ public final class TestBackend implements AutoCloseable {
 
     /** A backend whose {@code /hello} takes {@code helloDelayMillis} to answer: a slow upstream. */
     public TestBackend(String name, int helloDelayMillis) {
+        this(name, helloDelayMillis, "127.0.0.1", 0);
+    }
+
+    /** A backend on a given loopback address and port, e.g. several pods' addresses sharing one port. */
+    public TestBackend(String name, String host, int port) {
+        this(name, 0, host, port);
+    }
+
+    private TestBackend(String name, int helloDelayMillis, String host, int port) {
         this.name = name;
         this.helloDelayMillis = helloDelayMillis;
         this.server = new ServerBootstrap()
@@ -88,7 +97,7 @@ public final class TestBackend implements AutoCloseable {
                         ch.pipeline().addLast(new HttpServerCodec()).addLast(new Routes());
                     }
                 })
-                .bind("127.0.0.1", 0)
+                .bind(host, port)
                 .syncUninterruptibly()
                 .channel();
     }
