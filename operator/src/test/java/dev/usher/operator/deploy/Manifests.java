@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.introspect.Annotated;
 import com.fasterxml.jackson.databind.introspect.JacksonAnnotationIntrospector;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.usher.operator.resource.ProxiedApp;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.utils.Serialization;
@@ -16,8 +17,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Kubernetes objects from YAML, typed by fabric8's model and checked as strictly as an API server's
- * field validation: a misspelt or misplaced field fails instead of being kept aside.
+ * Kubernetes objects from YAML, typed by fabric8's model (and ours, for ProxiedApp) and checked as
+ * strictly as an API server's field validation: a misspelt or misplaced field fails instead of being
+ * kept aside.
  */
 final class Manifests {
 
@@ -56,10 +58,15 @@ final class Manifests {
 
     private static HasMetadata typed(JsonNode document) throws IOException {
         String text = YAML.writeValueAsString(document);
+        String apiVersion = document.path("apiVersion").asText();
+        String kind = document.path("kind").asText();
+        if (apiVersion.equals(HasMetadata.getApiVersion(ProxiedApp.class))
+                && kind.equals(HasMetadata.getKind(ProxiedApp.class))) {
+            return STRICT.readValue(text, ProxiedApp.class);
+        }
         HasMetadata loose = Serialization.unmarshal(text);
         if (loose instanceof GenericKubernetesResource) {
-            throw new IllegalArgumentException(document.path("apiVersion").asText() + " "
-                    + document.path("kind").asText() + " is not a kind that fabric8's model knows");
+            throw new IllegalArgumentException(apiVersion + " " + kind + " is not a kind that fabric8's model knows");
         }
         return STRICT.readValue(text, loose.getClass());
     }

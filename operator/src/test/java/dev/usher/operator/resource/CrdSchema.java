@@ -26,14 +26,14 @@ import java.util.Map;
  * structural checks (with networknt's JSON Schema validator; the x-kubernetes-* keys are not JSON
  * Schema and are left out) and the CEL rules (with cel-java, the engine's Java implementation).
  */
-final class CrdSchema {
+public final class CrdSchema {
 
     static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
     private final JsonNode schema;
     private final JsonSchema validator;
 
-    CrdSchema() {
+    public CrdSchema() {
         try {
             JsonNode crd = YAML.readTree(MockApiServer.GENERATED_CRD.toFile());
             schema = crd.at("/spec/versions/0/schema/openAPIV3Schema");
@@ -51,7 +51,7 @@ final class CrdSchema {
     }
 
     /** What the API server would answer, one line per violation; empty when it would accept the object. */
-    List<String> violations(String yaml) {
+    public List<String> violations(String yaml) {
         try {
             JsonNode object = defaulted(YAML.readTree(yaml));
             List<String> problems = new ArrayList<>();
