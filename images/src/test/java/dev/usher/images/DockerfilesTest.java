@@ -72,7 +72,8 @@ class DockerfilesTest {
     void entrypointJarStarts(String module, String jarName) throws Exception {
         Path out = Files.createTempFile(jarName, ".out");
         try {
-            Process process = new ProcessBuilder("java", "-jar",
+            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            Process process = new ProcessBuilder(java, "-jar",
                     REPOSITORY.resolve(module + "/target/" + jarName + ".jar").toString(), "--help")
                     .redirectErrorStream(true).redirectOutput(out.toFile()).start();
             assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("exits within 30 s").isTrue();

@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
@@ -16,6 +17,7 @@ import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.fabric8.openshift.api.model.monitoring.v1.ServiceMonitor;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -51,12 +53,11 @@ class ChartTest {
 
         Deployment deployment = only(objects, Deployment.class);
         var pod = deployment.getSpec().getTemplate().getSpec();
-        assertThat(pod.getServiceAccountName()).isEqualTo(only(objects, io.fabric8.kubernetes.api.model.ServiceAccount.class)
-                .getMetadata().getName());
+        assertThat(pod.getServiceAccountName()).isEqualTo(only(objects, ServiceAccount.class).getMetadata().getName());
         Container operator = pod.getContainers().get(0);
         assertThat(operator.getImage()).isEqualTo("usher-operator:" + appVersion);
 
-        OperatorConfig config = config(operator);
+        OperatorConfig config = operatorConfig(objects);
         assertThat(config.namespaces()).as("all namespaces").isEmpty();
         assertThat(config.proxyImage()).isEqualTo("usher-proxy:" + appVersion);
         assertThat(config.leaderElection()).isTrue();
@@ -92,7 +93,7 @@ class ChartTest {
 
         Container operator = only(objects, Deployment.class).getSpec().getTemplate().getSpec().getContainers().get(0);
         assertThat(operator.getImage()).isEqualTo("usher-operator:1.2.3");
-        OperatorConfig config = config(operator);
+        OperatorConfig config = operatorConfig(objects);
         assertThat(config.namespaces()).containsExactlyInAnyOrder("shop", "blog");
         assertThat(config.serverSideApply()).isTrue();
         assertThat(config.proxyImage()).isEqualTo("registry.test/usher-proxy:" + releaseVersion());
@@ -176,8 +177,14 @@ class ChartTest {
         });
     }
 
-    /** The operator's settings as it would read them from the container's environment in a pod. */
-    private static OperatorConfig config(Container container) {
+    /** The settings of the operator that the rendered Deployment runs, as it reads them in its pod. */
+    static OperatorConfig operatorConfig(List<HasMetadata> rendered, String... flags) {
+        Container operator = only(rendered, Deployment.class).getSpec().getTemplate().getSpec().getContainers().get(0);
+        return OperatorConfig.parse(flags, environment(operator));
+    }
+
+    /** The container's environment in a pod: downward API fields filled in, $(NAME) references expanded. */
+    private static Map<String, String> environment(Container container) {
         Map<String, String> env = new HashMap<>();
         for (EnvVar var : container.getEnv()) {
             if (var.getValueFrom() != null) {
@@ -193,7 +200,7 @@ class ChartTest {
                 env.put(var.getName(), m.replaceAll(r -> Matcher.quoteReplacement(env.getOrDefault(r.group(1), r.group()))));
             }
         }
-        return OperatorConfig.parse(new String[0], env);
+        return env;
     }
 
     private static <T extends HasMetadata> T only(List<HasMetadata> objects, Class<T> type) {
@@ -210,7 +217,7 @@ class ChartTest {
             assertThat(m.find()).isTrue();
             return m.group(1).replace("-SNAPSHOT", "");
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         }
     }
 }
