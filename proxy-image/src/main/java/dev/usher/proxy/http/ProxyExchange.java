@@ -5,10 +5,11 @@ import dev.usher.proxy.upstream.ClientInfo;
 import dev.usher.proxy.upstream.ConnectionPool;
 import dev.usher.proxy.upstream.UpstreamHandler;
 import dev.usher.proxy.upstream.UpstreamListener;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
@@ -105,7 +106,9 @@ final class ProxyExchange implements UpstreamListener {
         if (HttpUtil.is100ContinueExpected(request)) {
             // Answered here, as nginx does: the body is read (and limited) by the proxy, not by the backend.
             request.headers().remove(HttpHeaderNames.EXPECT);
-            clientCtx.writeAndFlush(new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
+            // A full message: the encoder must see the interim answer end before the real one starts.
+            clientCtx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
+                    Unpooled.EMPTY_BUFFER));
         }
         attempt();
     }

@@ -107,6 +107,26 @@ class ProxyBasicsTest {
     }
 
     @Test
+    void answersExpectContinueItselfThenStreamsTheBody() throws Exception {
+        try (RawHttp client = new RawHttp(proxy.port())) {
+            client.send("POST /upload HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n");
+            assertThat(client.readHeadOnly(false)).startsWith("HTTP/1.1 100 Continue");
+            assertThat(client.send("hello").readResponse()).startsWith("HTTP/1.1 200").endsWith("received=5");
+            assertThat(client.send("GET /hello HTTP/1.1\r\nHost: a\r\n\r\n").readResponse()).endsWith("b1");
+        }
+    }
+
+    @Test
+    void expectContinueOverTheBodyLimitIs413WithoutContinue() throws Exception {
+        try (TestBackend small = new TestBackend("small");
+             ProxyFixture limited = new ProxyFixture(java.util.List.of(small.hostPort()), "limits: {maxBodySize: 10}");
+             RawHttp client = new RawHttp(limited.port())) {
+            client.send("POST /upload HTTP/1.1\r\nHost: a\r\nContent-Length: 50\r\nExpect: 100-continue\r\n\r\n");
+            assertThat(client.readHeadOnly(false)).startsWith("HTTP/1.1 413");
+        }
+    }
+
+    @Test
     void closesWhenTheClientAsksTo() throws Exception {
         try (RawHttp client = new RawHttp(proxy.port())) {
             String response = client.send("GET /hello HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n").readResponse();

@@ -57,7 +57,12 @@ public final class RawHttp implements AutoCloseable {
 
     /** The next response head only, for HEAD requests and streamed bodies. */
     public String readHeadOnly() throws IOException {
-        return readHead();
+        return readHead(true);
+    }
+
+    /** The next response head, interim ones (100 Continue) included when {@code skipInterim} is false. */
+    public String readHeadOnly(boolean skipInterim) throws IOException {
+        return readHead(skipInterim);
     }
 
     /** A chunked body, decoded. */
@@ -86,6 +91,10 @@ public final class RawHttp implements AutoCloseable {
     }
 
     private String readHead() throws IOException {
+        return readHead(true);
+    }
+
+    private String readHead(boolean skipInterim) throws IOException {
         ByteArrayOutputStream b = new ByteArrayOutputStream();
         int c;
         while ((c = in.read()) != -1) {
@@ -94,7 +103,7 @@ public final class RawHttp implements AutoCloseable {
             int n = s.length;
             if (n >= 4 && s[n - 4] == '\r' && s[n - 3] == '\n' && s[n - 2] == '\r' && s[n - 1] == '\n') {
                 String head = b.toString(StandardCharsets.ISO_8859_1);
-                if (head.startsWith("HTTP/1.1 100 ")) {
+                if (skipInterim && head.startsWith("HTTP/1.1 100 ")) {
                     b.reset();
                     continue;
                 }

@@ -144,6 +144,18 @@ class UwsgiProxyTest {
     }
 
     @Test
+    void expectContinueUploadAsCurlSendsItForLargeBodies() throws Exception {
+        try (ProxyFixture proxy = proxyFor(environ); RawHttp client = new RawHttp(proxy.port())) {
+            client.send("POST /upload HTTP/1.1\r\nHost: a\r\nContent-Length: 11\r\nExpect: 100-continue\r\n\r\n");
+            assertThat(client.readHeadOnly(false)).startsWith("HTTP/1.1 100 Continue");
+            String response = client.send("hello world").readResponse();
+            JsonNode env = JSON.readTree(response.substring(response.indexOf("\r\n\r\n") + 4));
+            assertThat(env.get("body_length").asInt()).isEqualTo(11);
+            assertThat(env.has("HTTP_EXPECT")).as("the proxy answered Expect itself").isFalse();
+        }
+    }
+
+    @Test
     void streamedResponseArrivesChunkedAndTheConnectionIsKept() throws Exception {
         try (ProxyFixture proxy = proxyFor(environ); RawHttp client = new RawHttp(proxy.port())) {
             String head = client.send("GET /stream?chunks=40&size=4096 HTTP/1.1\r\nHost: a\r\n\r\n").readHeadOnly();
