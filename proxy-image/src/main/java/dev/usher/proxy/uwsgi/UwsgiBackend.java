@@ -30,7 +30,7 @@ public final class UwsgiBackend implements BackendProtocol {
     @Override
     public String cannotEncode(HttpRequest request, ClientInfo client) {
         long length = HttpUtil.isTransferEncodingChunked(request) ? 0 : HttpUtil.getContentLength(request, -1L);
-        int size = UwsgiVars.of(request, client, length, settings.params()).size();
+        int size = new UwsgiVars(request, client, length, settings.params()).size();
         int limit = Math.min(settings.bufferSize(), UwsgiVars.MAX_BLOCK);
         if (size <= limit) {
             return null;

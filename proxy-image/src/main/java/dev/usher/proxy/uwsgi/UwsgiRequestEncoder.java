@@ -65,8 +65,7 @@ final class UwsgiRequestEncoder extends MessageToMessageEncoder<HttpObject> {
 
     private ByteBuf head(ChannelHandlerContext ctx, HttpRequest request, long contentLength) {
         ClientInfo client = ctx.channel().attr(ClientInfo.KEY).get();
-        UwsgiVars vars = UwsgiVars.of(request, client, contentLength, settings.params());
-        return vars.encode(ctx.alloc(), settings.modifier1());
+        return new UwsgiVars(request, client, contentLength, settings.params()).encode(ctx.alloc(), settings.modifier1());
     }
 
     @Override
