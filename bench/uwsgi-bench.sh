@@ -7,6 +7,10 @@
 #   bash bench/uwsgi-bench.sh [--duration 10s] [--connections 64] [--threads 2]
 #                             [--uwsgi-processes 2] [--uwsgi-threads 1] ...
 #
+# For each worker count both fronts are started, Usher is warmed up, and then
+# --rounds interleaved rounds each measure nginx and Usher once, one at a
+# time; the report gives medians, like bench/proxy-bench.sh.
+#
 # Only loopback addresses are ever targeted; every load is bounded in time
 # (wrk -d plus a hard `timeout`) and in connection count. Everything started
 # here is stopped on exit (trap EXIT), and configs/logs live in a mktemp dir.
@@ -27,9 +31,11 @@ ORIG_CMD=${ORIG_CMD% }
 
 # ----------------------------------------------------------------- options --
 DURATION=10s
+ROUNDS=3
 CONNECTIONS=64
 THREADS=2
-WARMUP=5s
+WARMUP=20s
+WARMUP_ROUND_S=5
 WORKERS_LIST="1 2"
 UWSGI_PROCESSES=2
 UWSGI_THREADS=1
@@ -38,7 +44,8 @@ OUT="$REPO_ROOT/bench/results"
 JAR="$REPO_ROOT/proxy-image/target/usher-proxy.jar"
 APP="$SCRIPT_DIR/uwsgi_app.py"
 KEEP_TMP=0
-QUIET_WAIT=180
+QUIET_WAIT=90
+QUIET_CPU=25
 USHER_READY_TIMEOUT=60
 USHER_JAVA_OPTS=${USHER_JAVA_OPTS:-}
 
@@ -48,9 +55,17 @@ Usage: bash bench/uwsgi-bench.sh [options]
 
 Load (same for both fronts):
   --duration D          wrk duration per measurement, e.g. 10s, 1m   (default $DURATION)
+  --rounds N            measurements per front and worker count, interleaved
+                        (order rotated each round); the report gives medians
+                        across rounds                                (default $ROUNDS)
   --connections C       wrk connections                              (default $CONNECTIONS)
   --threads T           wrk threads                                  (default $THREADS)
-  --warmup D            unrecorded wrk run before measuring Usher    (default $WARMUP)
+  --warmup D            unrecorded wrk load on Usher, once per worker count
+                        before round 1, in parts of at most ${WARMUP_ROUND_S}s whose
+                        req/s the report lists, so it shows whether the JIT
+                        had settled. Usher is much slower for its first
+                        ~40,000 requests here, hence longer than
+                        proxy-bench's 5s; 0 = none                   (default $WARMUP)
   --workers "1 2"       nginx worker_processes / Usher --event-loops (default "$WORKERS_LIST")
 
 The one uWSGI server both fronts share:
@@ -64,11 +79,13 @@ Usher:
   env USHER_JAVA_OPTS   extra JVM flags for Usher (default none)
 
 Shared machine:
-  --quiet-wait S        before each front, wait up to S seconds until no other
-                        load generator / benchmark / Maven build is running
-                        (wrk, proxy-bench.sh, uwsgi-bench.sh, mvn) for 3 s in a
-                        row; 0 = do not wait. Whether one ran DURING a
-                        measurement is reported either way   (default $QUIET_WAIT)
+  --quiet-wait S        before each measurement, wait up to S s until, for 3 s
+                        in a row, no other load generator / benchmark / Maven
+                        build runs (wrk, proxy-bench.sh, uwsgi-bench.sh, mvn)
+                        and the machine's CPU is at most --quiet-cpu busy;
+                        0 = do not wait. Other load DURING a measurement is
+                        reported either way                  (default $QUIET_WAIT)
+  --quiet-cpu PCT       "quiet" machine CPU busy, % of all cores (default $QUIET_CPU)
 
 Output:
   --out DIR             results dir (default bench/results): uwsgi-bench.md,
@@ -96,6 +113,7 @@ while [[ $# -gt 0 ]]; do
   case $1 in
     --*=*) set -- "${1%%=*}" "${1#*=}" "${@:2}"; continue ;;
     --duration) need_arg "$@"; DURATION=$2; shift 2 ;;
+    --rounds) need_arg "$@"; ROUNDS=$2; shift 2 ;;
     --connections) need_arg "$@"; CONNECTIONS=$2; shift 2 ;;
     --threads) need_arg "$@"; THREADS=$2; shift 2 ;;
     --warmup) need_arg "$@"; WARMUP=$2; shift 2 ;;
@@ -106,6 +124,7 @@ while [[ $# -gt 0 ]]; do
     --out) need_arg "$@"; OUT=$2; shift 2 ;;
     --jar) need_arg "$@"; JAR=$2; shift 2 ;;
     --quiet-wait) need_arg "$@"; QUIET_WAIT=$2; shift 2 ;;
+    --quiet-cpu) need_arg "$@"; QUIET_CPU=$2; shift 2 ;;
     --keep-tmp) KEEP_TMP=1; shift ;;
     -h|--help) usage; exit 0 ;;
     *) usage >&2; die "unknown argument: $1" ;;
@@ -129,6 +148,8 @@ DUR_S=$(dur_secs "$DURATION") || die "--duration must look like 10s, 2m or 30 (g
 WARMUP_S=$(dur_secs "$WARMUP") || die "--warmup must look like 5s or 0 (got '$WARMUP')"
 ((DUR_S > 0 && DUR_S <= 600)) || die "--duration must be between 1s and 10m"
 ((WARMUP_S <= 300)) || die "--warmup must be at most 5m"
+is_uint "$ROUNDS" && ((10#$ROUNDS <= 50)) || die "--rounds must be 1..50"
+ROUNDS=$((10#$ROUNDS))
 is_uint "$CONNECTIONS" && ((CONNECTIONS <= 10000)) || die "--connections must be 1..10000"
 is_uint "$THREADS" && ((THREADS <= 64)) || die "--threads must be 1..64"
 ((CONNECTIONS >= THREADS)) || die "--connections must be >= --threads (wrk requirement)"
@@ -136,6 +157,7 @@ is_uint "$UWSGI_PROCESSES" && ((UWSGI_PROCESSES <= 64)) || die "--uwsgi-processe
 is_uint "$UWSGI_THREADS" && ((UWSGI_THREADS <= 64)) || die "--uwsgi-threads must be 1..64"
 is_uint "$UWSGI_LISTEN" && ((UWSGI_LISTEN <= 65535)) || die "--uwsgi-listen must be 1..65535"
 [[ $QUIET_WAIT =~ ^[0-9]+$ ]] && ((10#$QUIET_WAIT <= 3600)) || die "--quiet-wait must be 0..3600 seconds"
+is_uint "$QUIET_CPU" && ((QUIET_CPU <= 100)) || die "--quiet-cpu must be 1..100"
 read -r -a WORKERS <<<"$WORKERS_LIST"
 ((${#WORKERS[@]} > 0)) || die "--workers must list at least one count"
 for w in "${WORKERS[@]}"; do
@@ -167,6 +189,9 @@ NOFILE=$(ulimit -Sn)
 
 mkdir -p "$OUT" "$OUT/raw"
 OUT=$(cd "$OUT" && pwd)
+# Only this script's own raw files (prefix uwsgi-) from an earlier run are
+# removed, so none is mistaken for this run's; proxy-bench.sh's stay.
+rm -f "$OUT"/raw/uwsgi-*
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/usher-uwsgi-bench.XXXXXX")
 
 # ------------------------------------------------------ process management --
@@ -221,11 +246,27 @@ stop_pid() {
   PIDS=("${keep[@]+"${keep[@]}"}")
 }
 
+# The measurement's wrk runs in the background (so that the script can watch
+# for other load meanwhile); on an early exit it is stopped too. `timeout`
+# leads its own process group and passes a SIGTERM on to wrk.
+WRK_BG=""
+stop_wrk_bg() {
+  [[ -n $WRK_BG ]] || return 0
+  local c
+  for c in $(pgrep -P "$WRK_BG" 2>/dev/null); do
+    kill -TERM -- "-$c" 2>/dev/null || kill -TERM "$c" 2>/dev/null || true
+  done
+  kill -TERM "$WRK_BG" 2>/dev/null || true
+  wait "$WRK_BG" 2>/dev/null || true
+  WRK_BG=""
+}
+
 cleanup() {
   local rc=$?
   set +e
   trap - EXIT INT TERM
   local p
+  stop_wrk_bg
   for p in "${PIDS[@]+"${PIDS[@]}"}"; do
     log "cleanup: stopping ${PNAME[$p]:-?} (pid $p)"
     stop_pid "$p"
@@ -335,6 +376,13 @@ show_log() {
   echo "-----" >&2
 }
 
+ratio() {  # A B -> A/B with 2 decimals, or n/a
+  awk -v a="${1:-}" -v b="${2:-}" 'BEGIN {
+    if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b + 0 > 0) printf "%.2f", a / b; else printf "n/a" }'
+}
+fmt_int() { awk -v v="${1:-}" 'BEGIN { if (v ~ /^[0-9.]+$/) printf "%.0f", v; else printf "n/a" }'; }
+fmt2() { awk -v v="${1:-}" 'BEGIN { if (v ~ /^[0-9.]+$/) printf "%.2f", v; else printf "n/a" }'; }
+
 # CPU seconds (user + system) used so far by every process in session $1
 # (pid == sid: nginx master + workers, uWSGI master + workers, the JVM).
 cpu_ticks() {
@@ -348,6 +396,20 @@ cpu_ticks() {
 }
 CLK_TCK=$(getconf CLK_TCK 2>/dev/null || echo 100)
 time_wait_count() { ss -Htan state time-wait 2>/dev/null | wc -l || echo "?"; }
+# TIME_WAIT sockets of connections to uWSGI, split by the side that holds them:
+# the side that closed first. uWSGI closes each connection after its answer,
+# so they should all be on its side; on the front's side each would pin an
+# ephemeral port for 60 s.
+tw_split() {
+  ss -Htan state time-wait 2>/dev/null | awk -v up="127.0.0.1:$UWSGI_PORT" '
+    $3 == up { s++ } $4 == up { c++ }
+    END { printf "%d at uWSGI / %d at the front", s, c }' || echo "?"
+}
+# The kernel's count of connections dropped at a full listen queue (TcpExt
+# ListenDrops, which includes ListenOverflows), machine-wide.
+listen_drops() {
+  awk '$1 == "TcpExt:" { if (!h) { for (i = 2; i <= NF; i++) col[$i] = i; h = 1 } else { print $(col["ListenDrops"]); exit } }' /proc/net/netstat 2>/dev/null || echo "?"
+}
 
 # ------------------------------------------------- other load on the machine --
 # The machine is shared: another benchmark (its own wrk) or a Maven build
@@ -381,26 +443,14 @@ foreign_load() {
   ((${#names[@]})) && printf '%s\n' "${names[@]}" | sort -u | paste -sd, - | sed 's/,/, /g'
   return 0
 }
-# wait_quiet: wait (bounded by --quiet-wait) until foreign_load has been empty
-# for 3 s in a row. Returns what was still running if it gave up.
-QUIET_WAITED_TOTAL=0
-wait_quiet() {
-  ((QUIET_WAIT > 0)) || return 0
-  local quiet=0 waited=0 f announced=0
-  while ((waited < QUIET_WAIT)); do
-    f=$(foreign_load)
-    if [[ -z $f ]]; then
-      quiet=$((quiet + 1))
-      ((quiet >= 3)) && { QUIET_WAITED_TOTAL=$((QUIET_WAITED_TOTAL + waited)); return 0; }
-    else
-      quiet=0
-      ((announced)) || { log "other load running ($f); waiting up to ${QUIET_WAIT}s for it to stop"; announced=1; }
-    fi
-    sleep 1; waited=$((waited + 1))
-  done
-  QUIET_WAITED_TOTAL=$((QUIET_WAITED_TOTAL + waited))
-  log "WARNING: still other load after ${QUIET_WAIT}s ($(foreign_load)); measuring anyway (reported as contended)"
-}
+# Machine-wide busy CPU ticks so far: user nice system steal (guest time is
+# already in user; irq/softirq are left out: loopback traffic's softirq time
+# is the benchmark's own but belongs to no process), and this script's own CPU
+# ticks plus those of its reaped children (wrk, and the sampling done here).
+machine_busy() { awk '$1 == "cpu" { print $2 + $3 + $4 + $9; exit }' /proc/stat; }
+self_ticks() { sed 's/^.*) //' "/proc/$SELF_PID/stat" | awk '{print $12 + $13 + $14 + $15}'; }
+NCPU=$(nproc)
+
 
 # ------------------------------------------------------------------- uWSGI --
 # A minimal uwsgi-protocol client: sends one GET / as a vars packet (what
@@ -509,67 +559,117 @@ EOF
   } >"$d/nginx.conf"
 }
 
-# start_front KIND WORKERS -> sets TGT_PID TGT_PORT TGT_LOG TGT_ADMIN TGT_DIR;
-# returns non-zero if the front did not come up (logs shown).
-TGT_PID="" TGT_PORT="" TGT_LOG="" TGT_ADMIN="" TGT_DIR=""
+# start_front KIND WORKERS: starts nginx or Usher in front of uWSGI and checks
+# it returns the app's exact body. Sets FPID[KIND] FPORT[KIND] FADMIN[KIND]
+# FLOG[KIND]; returns non-zero if it did not come up (logs shown).
+declare -A FPID=() FPORT=() FADMIN=() FLOG=()
 start_front() {
-  local kind=$1 n=$2
-  free_port; TGT_PORT=$FREE_PORT
-  TGT_ADMIN=""
-  TGT_DIR="$TMP/$kind-$n-$TGT_PORT"
-  mkdir -p "$TGT_DIR"
+  local kind=$1 n=$2 port admin="" dir pid logf
+  free_port; port=$FREE_PORT
+  dir="$TMP/$kind-$n-$port"
+  mkdir -p "$dir"
+  FPORT[$kind]=$port FADMIN[$kind]="" FPID[$kind]=""
   case $kind in
     nginx)
-      nginx_conf "$TGT_DIR" "$n" "$TGT_PORT"
-      if ! nginx -t -q -p "$TGT_DIR/" -c "$TGT_DIR/nginx.conf" -e "$TGT_DIR/error.log" >"$TGT_DIR/check.log" 2>&1; then
-        show_log "$TGT_DIR/check.log"
+      nginx_conf "$dir" "$n" "$port"
+      if ! nginx -t -q -p "$dir/" -c "$dir/nginx.conf" -e "$dir/error.log" >"$dir/check.log" 2>&1; then
+        show_log "$dir/check.log"
         return 1
       fi
-      start_bg "nginx" "$TGT_DIR/stdout.log" nginx -p "$TGT_DIR/" -c "$TGT_DIR/nginx.conf" -e "$TGT_DIR/error.log" -g 'daemon off;'
-      TGT_LOG="$TGT_DIR/error.log"
-      TGT_PID=$LAST_PID
-      wait_http "http://127.0.0.1:$TGT_PORT/" "$TGT_PID" 100 || { show_log "$TGT_LOG"; show_log "$TGT_DIR/stdout.log"; return 1; }
+      logf="$dir/error.log"
+      start_bg "nginx" "$dir/stdout.log" nginx -p "$dir/" -c "$dir/nginx.conf" -e "$dir/error.log" -g 'daemon off;'
+      pid=$LAST_PID
+      FPID[$kind]=$pid FLOG[$kind]=$logf
+      wait_http "http://127.0.0.1:$port/" "$pid" 100 || { show_log "$logf"; show_log "$dir/stdout.log"; return 1; }
       ;;
     usher)
-      free_port; TGT_ADMIN=$FREE_PORT
+      free_port; admin=$FREE_PORT
+      FADMIN[$kind]=$admin
       local -a jopts=()
       [[ -n $USHER_JAVA_OPTS ]] && read -r -a jopts <<<"$USHER_JAVA_OPTS"
-      TGT_LOG="$TGT_DIR/usher.log"
-      start_bg "usher" "$TGT_LOG" java -Xmx256m "${jopts[@]+"${jopts[@]}"}" -jar "$JAR_RUN" \
-        --listen "127.0.0.1:$TGT_PORT" --admin "127.0.0.1:$TGT_ADMIN" \
+      logf="$dir/usher.log"
+      start_bg "usher" "$logf" java -Xmx256m "${jopts[@]+"${jopts[@]}"}" -jar "$JAR_RUN" \
+        --listen "127.0.0.1:$port" --admin "127.0.0.1:$admin" \
         --upstream "127.0.0.1:$UWSGI_PORT" --protocol uwsgi --event-loops "$n"
-      TGT_PID=$LAST_PID
-      if ! wait_http "http://127.0.0.1:$TGT_ADMIN/readyz" "$TGT_PID" $((USHER_READY_TIMEOUT * 5)); then
-        log "usher: /readyz on 127.0.0.1:$TGT_ADMIN did not answer 200 within ${USHER_READY_TIMEOUT}s (or the JVM exited)"
-        show_log "$TGT_LOG"
+      pid=$LAST_PID
+      FPID[$kind]=$pid FLOG[$kind]=$logf
+      if ! wait_http "http://127.0.0.1:$admin/readyz" "$pid" $((USHER_READY_TIMEOUT * 5)); then
+        log "usher: /readyz on 127.0.0.1:$admin did not answer 200 within ${USHER_READY_TIMEOUT}s (or the JVM exited)"
+        show_log "$logf"
         return 1
       fi
       # Ready on admin; the data port must answer too.
-      wait_http "http://127.0.0.1:$TGT_PORT/" "$TGT_PID" 50 || { log "usher: ready but 127.0.0.1:$TGT_PORT/ does not answer 2xx"; show_log "$TGT_LOG"; return 1; }
+      wait_http "http://127.0.0.1:$port/" "$pid" 50 || { log "usher: ready but 127.0.0.1:$port/ does not answer 2xx"; show_log "$logf"; return 1; }
       ;;
     *) die "internal: unknown front $kind" ;;
   esac
-  # The front must really pass requests to uWSGI and return the app's bytes.
-  local got
-  got=$(curl -fsS --max-time 5 "http://127.0.0.1:$TGT_PORT/" 2>&1) || true
+  check_front "$kind" || return 1
+  log "$kind ($n workers) on 127.0.0.1:$port, pid $pid: returns the app's exact ${#BODY}-byte body"
+}
+
+# check_front KIND: the front is running and returns the app's exact bytes
+# through uWSGI.
+check_front() {
+  local kind=$1 got
+  is_alive "${FPID[$kind]}" || { log "$kind: its process (pid ${FPID[$kind]}) has exited"; show_log "${FLOG[$kind]}"; return 1; }
+  got=$(curl -fsS --max-time 5 "http://127.0.0.1:${FPORT[$kind]}/" 2>&1) || true
   if [[ $got != "$BODY" ]]; then
     log "$kind: unexpected response through the front: ${got:0:200}"
     return 1
   fi
-  log "$kind ($n workers) on 127.0.0.1:$TGT_PORT, pid $TGT_PID: returns the app's exact ${#BODY}-byte body"
 }
 
-stop_front() {
-  [[ -n $TGT_PID ]] || return 0
-  stop_pid "$TGT_PID"
-  wait_port_free "$TGT_PORT"
-  [[ -z $TGT_ADMIN ]] || wait_port_free "$TGT_ADMIN"
-  TGT_PID=""
+stop_front() {  # KIND
+  local kind=$1
+  [[ -n ${FPID[$kind]:-} ]] || return 0
+  stop_pid "${FPID[$kind]}"
+  wait_port_free "${FPORT[$kind]}"
+  [[ -z ${FADMIN[$kind]:-} ]] || wait_port_free "${FADMIN[$kind]}"
+  FPID[$kind]=""
+}
+
+# CPU ticks of all our servers (uWSGI and every running front).
+servers_ticks() {
+  local t k
+  t=$(cpu_ticks "$UWSGI_PID")
+  for k in "${!FPID[@]}"; do
+    [[ -n ${FPID[$k]} ]] && t=$((t + $(cpu_ticks "${FPID[$k]}")))
+  done
+  echo "$t"
+}
+
+# wait_quiet: wait (bounded by --quiet-wait) until, for 3 s in a row,
+# foreign_load is empty and the machine is at most --quiet-cpu busy, not
+# counting our own servers (idle then, but a JVM may still be compiling).
+QUIET_WAITED_TOTAL=0
+wait_quiet() {
+  ((QUIET_WAIT > 0)) || return 0
+  local quiet=0 waited=0 f announced=0 b0 b1 o0 o1 busy
+  b0=$(machine_busy); o0=$(servers_ticks)
+  while ((waited < QUIET_WAIT)); do
+    sleep 1; waited=$((waited + 1))
+    f=$(foreign_load)
+    b1=$(machine_busy); o1=$(servers_ticks)
+    busy=$(( ((b1 - b0) - (o1 - o0)) * 100 / CLK_TCK / NCPU ))
+    b0=$b1 o0=$o1
+    ((busy <= QUIET_CPU)) || f+="${f:+, }machine CPU ${busy}% busy"
+    if [[ -z $f ]]; then
+      quiet=$((quiet + 1))
+      ((quiet >= 3)) && { QUIET_WAITED_TOTAL=$((QUIET_WAITED_TOTAL + waited)); return 0; }
+    else
+      quiet=0
+      ((announced)) || { log "other load ($f); waiting up to ${QUIET_WAIT}s for a quiet machine"; announced=1; }
+    fi
+  done
+  QUIET_WAITED_TOTAL=$((QUIET_WAITED_TOTAL + waited))
+  log "WARNING: no quiet machine within ${QUIET_WAIT}s ($f); measuring anyway"
 }
 
 # ---------------------------------------------------------------- wrk runs --
-declare -A RPS=() P50=() P99=() REQS=() NON2XX=() SOCKERR=() SOCKERR_LINE=() STATUS=()
-declare -A CONTENDED=() CPU_FRONT=() CPU_UWSGI=() QFULL=() UWSGI_ERRLINES=() FRONT_ERRLINES=() TW_AFTER=()
+# Per measurement, keyed FRONT:WORKERS:ROUND.
+declare -A RPS=() P50=() P99=() REQS=() NON2XX=() SOCKERR=() SOCKERR_LINE=() STATUS=() POS=()
+declare -A LDROPS=() CONTENDED=() CPU_OTHER=() CPU_WRK=() CPU_FRONT=() CPU_UWSGI=()
+declare -A QFULL=() UWSGI_ERRLINES=() FRONT_ERRLINES=() TW_AFTER=()
 
 # parse_wrk FILE -> "rps p50_ms p99_ms requests non2xx socket_errors"
 parse_wrk() {
@@ -608,54 +708,74 @@ file_size() { stat -c %s "$1" 2>/dev/null || echo 0; }
 # log_since FILE OFFSET: what was appended to FILE after byte OFFSET
 log_since() { tail -c +"$(($2 + 1))" "$1" 2>/dev/null || true; }
 
-# measure FRONT WORKERS: wrk against the running front, plus what uWSGI and
-# the front logged and how much CPU each used meanwhile.
+# measure FRONT WORKERS ROUND POSITION: wrk against the running front, plus
+# what uWSGI and the front logged, how much CPU each used, and whether other
+# load ran meanwhile.
 measure() {
-  local front=$1 n=$2 key="$1:$2"
-  local raw="$OUT/raw/uwsgi-wrk-$front-w$n.txt"
-  local u_off f_off u0 f0 u1 f1 secs
-  u_off=$(file_size "$UWSGI_LOG"); f_off=$(file_size "$TGT_LOG")
-  u0=$(cpu_ticks "$UWSGI_PID"); f0=$(cpu_ticks "$TGT_PID")
-  log "wrk $front ($n workers): -t$THREADS -c$CONNECTIONS -d$DURATION"
-  local wrk_ok=1 wpid f seen=""
-  run_wrk "$TGT_PORT" "$raw" "$DURATION" &
+  local front=$1 n=$2 r=$3 pos=$4 key="$1:$2:$3"
+  local raw="$OUT/raw/uwsgi-wrk-$front-w$n-r$r.txt"
+  local pid=${FPID[$front]} port=${FPORT[$front]} flogf=${FLOG[$front]}
+  POS[$key]=$pos
+  if ! check_front "$front"; then
+    STATUS[$key]="front-broken"
+    return 0
+  fi
+  local u_off f_off u0 f0 u1 f1 o0 o1 m0 m1 s0 s1 secs=$DUR_S
+  u_off=$(file_size "$UWSGI_LOG"); f_off=$(file_size "$flogf")
+  log "wrk $front ($n workers, round $r/$ROUNDS, #$pos): -t$THREADS -c$CONNECTIONS -d$DURATION"
+  local wrk_ok=1 wpid f seen="" drops0 drops1
+  drops0=$(listen_drops)
+  m0=$(machine_busy); s0=$(self_ticks); o0=$(servers_ticks)
+  u0=$(cpu_ticks "$UWSGI_PID"); f0=$(cpu_ticks "$pid")
+  run_wrk "$port" "$raw" "$DURATION" &
   wpid=$!
+  WRK_BG=$wpid
   # Once a second: did any other benchmark or build run meanwhile?
   while is_alive "$wpid"; do
     f=$(foreign_load)
-    [[ -n $f && $seen != *"$f"* ]] && seen+="${seen:+; }$f"
+    [[ -z $f ]] || seen+="${seen:+, }$f"
     sleep 1
   done
   wait "$wpid" || wrk_ok=0
+  WRK_BG=""
+  u1=$(cpu_ticks "$UWSGI_PID"); f1=$(cpu_ticks "$pid")
+  m1=$(machine_busy); s1=$(self_ticks); o1=$(servers_ticks)
+  drops1=$(listen_drops)
+  LDROPS[$key]=$(awk -v a="$drops0" -v b="$drops1" 'BEGIN { if (a ~ /^[0-9]+$/ && b ~ /^[0-9]+$/) print b - a; else print "?" }')
+  TW_AFTER[$key]=$(tw_split)
+  pct() { awk -v t="$1" -v h="$CLK_TCK" -v s="$secs" 'BEGIN { v = t / h / s * 100; if (v < 0) v = 0; printf "%.0f", v }'; }
+  CPU_UWSGI[$key]=$(pct $((u1 - u0)))
+  CPU_FRONT[$key]=$(pct $((f1 - f0)))
+  CPU_WRK[$key]=$(pct $((s1 - s0)))
+  # What the machine spent on anything else: busy minus all our servers
+  # (the idle front included), wrk and this script.
+  CPU_OTHER[$key]=$(pct $(((m1 - m0) - (o1 - o0) - (s1 - s0))))
+  ((CPU_OTHER[$key] <= QUIET_CPU * NCPU)) || seen+="${seen:+, }other processes ${CPU_OTHER[$key]}% CPU"
+  [[ -z $seen ]] || seen=$(tr ',' '\n' <<<"$seen" | sed 's/^ *//' | sort -u | paste -sd, - | sed 's/,/, /g')
   CONTENDED[$key]=${seen:-}
-  [[ -z $seen ]] || log "WARNING: other load ran during this measurement: $seen"
-  u1=$(cpu_ticks "$UWSGI_PID"); f1=$(cpu_ticks "$TGT_PID")
-  TW_AFTER[$key]=$(time_wait_count)
-  secs=$DUR_S
-  CPU_UWSGI[$key]=$(awk -v a="$u0" -v b="$u1" -v h="$CLK_TCK" -v s="$secs" 'BEGIN { printf "%.0f", (b - a) / h / s * 100 }')
-  CPU_FRONT[$key]=$(awk -v a="$f0" -v b="$f1" -v h="$CLK_TCK" -v s="$secs" 'BEGIN { printf "%.0f", (b - a) / h / s * 100 }')
+  [[ -z $seen ]] || log "WARNING: other load during this measurement: $seen"
   # What uWSGI and the front logged during this measurement (request logging
   # is off in both, so anything here is a warning or an error).
-  local ulog="$TMP/uwsgi-log-$front-w$n.txt" flog="$TMP/front-log-$front-w$n.txt"
+  local ulog="$TMP/uwsgi-log-$front-w$n-r$r.txt" flog="$TMP/front-log-$front-w$n-r$r.txt"
   log_since "$UWSGI_LOG" "$u_off" >"$ulog"
-  log_since "$TGT_LOG" "$f_off" >"$flog"
+  log_since "$flogf" "$f_off" >"$flog"
   QFULL[$key]=$(grep -c 'listen queue' "$ulog" || true)
   UWSGI_ERRLINES[$key]=$(grep -c . "$ulog" || true)
   FRONT_ERRLINES[$key]=$(grep -Eci 'error|warn|exception|crit|alert|emerg' "$flog" || true)
-  [[ -s $ulog ]] && cp "$ulog" "$OUT/raw/uwsgi-server-log-$front-w$n.txt"
-  [[ -s $flog ]] && cp "$flog" "$OUT/raw/uwsgi-front-log-$front-w$n.txt"
+  [[ -s $ulog ]] && cp "$ulog" "$OUT/raw/uwsgi-server-log-$front-w$n-r$r.txt"
+  [[ -s $flog ]] && cp "$flog" "$OUT/raw/uwsgi-front-log-$front-w$n-r$r.txt"
   if ((QFULL[$key] > 0)); then
-    log "WARNING: uWSGI reported its listen queue full ${QFULL[$key]} time(s) during $front ($n)"
+    log "WARNING: uWSGI reported its listen queue full ${QFULL[$key]} time(s) during $front ($n, round $r)"
   fi
   if ((wrk_ok == 0)); then
-    log "wrk failed for $front ($n):"; show_log "$raw"
+    log "wrk failed for $front ($n, round $r):"; show_log "$raw"
     STATUS[$key]="wrk-failed"
     return 0
   fi
   local parsed
   parsed=$(parse_wrk "$raw")
   if [[ $parsed == FAIL ]]; then
-    log "could not parse wrk output for $front ($n):"; show_log "$raw"
+    log "could not parse wrk output for $front ($n, round $r):"; show_log "$raw"
     STATUS[$key]="parse-failed"
     return 0
   fi
@@ -666,12 +786,49 @@ measure() {
   STATUS[$key]="ok"
   if ((non2xx > 0 || sockerr > 0)); then
     STATUS[$key]="errors"
-    log "WARNING: $front ($n): $non2xx non-2xx responses, $sockerr socket errors (${SOCKERR_LINE[$key]:-})"
+    log "WARNING: $front ($n, round $r): $non2xx non-2xx responses, $sockerr socket errors (${SOCKERR_LINE[$key]:-})"
   fi
-  log "  -> ${RPS[$key]} req/s, p50 ${P50[$key]} ms, p99 ${P99[$key]} ms; CPU: front ${CPU_FRONT[$key]}%, uWSGI ${CPU_UWSGI[$key]}%; TIME_WAIT after: ${TW_AFTER[$key]}"
+  # The front must still answer correctly after the load.
+  if ! check_front "$front"; then
+    log "WARNING: $front ($n, round $r) no longer returns the app's body after the load"
+    STATUS[$key]="broken-after"
+  fi
+  log "  -> ${RPS[$key]} req/s, p50 ${P50[$key]} ms, p99 ${P99[$key]} ms; CPU: front ${CPU_FRONT[$key]}%, uWSGI ${CPU_UWSGI[$key]}%, wrk ${CPU_WRK[$key]}%, other ${CPU_OTHER[$key]}%; kernel listen drops ${LDROPS[$key]}; TIME_WAIT after: ${TW_AFTER[$key]}"
+}
+
+# warm_up WORKERS: the JIT needs tens of thousands of requests; load Usher
+# for --warmup in rounds and keep each round's req/s for the report.
+declare -A WARM_RPS=()
+warm_up() {
+  local n=$1 left=$WARMUP_S r=1 d raw parsed rps list=""
+  log "usher: JVM warm-up, wrk for ${WARMUP_S}s in parts of up to ${WARMUP_ROUND_S}s (not recorded)"
+  while ((left > 0)); do
+    d=$((left < WARMUP_ROUND_S ? left : WARMUP_ROUND_S))
+    raw="$OUT/raw/uwsgi-wrk-usher-w$n-warmup$r.txt"
+    if run_wrk "${FPORT[usher]}" "$raw" "${d}s" && parsed=$(parse_wrk "$raw") && [[ $parsed != FAIL ]]; then
+      rps=$(fmt_int "${parsed%% *}")
+    else
+      rps="failed"
+    fi
+    list+="${list:+, }$rps"
+    left=$((left - d)); r=$((r + 1))
+  done
+  WARM_RPS[$n]=$list
+  log "usher: warm-up req/s per part: $list"
 }
 
 FRONTS=(nginx usher)
+# Round r measures FRONTS rotated by r-1 places (nginx usher, usher nginx, …),
+# so neither front is always measured first.
+declare -A ROUND_ORDER=()
+for ((r = 1; r <= ROUNDS; r++)); do
+  order=()
+  for ((i = 0; i < ${#FRONTS[@]}; i++)); do
+    order+=("${FRONTS[(i - (r - 1) % ${#FRONTS[@]} + ${#FRONTS[@]}) % ${#FRONTS[@]}]}")
+  done
+  ROUND_ORDER[$r]="${order[*]}"
+done
+
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 DATE_START=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
 TW_START=$(time_wait_count)
@@ -679,35 +836,37 @@ TW_START=$(time_wait_count)
 start_uwsgi
 
 for n in "${WORKERS[@]}"; do
-  log "===== workers / event loops = $n ====="
+  log "===== workers / event loops = $n: $ROUNDS round(s) ====="
   for kind in "${FRONTS[@]}"; do
-    wait_quiet
     if ! start_front "$kind" "$n"; then
-      stop_front
       die "$kind ($n workers) did not start or did not return the app's body through uwsgi"
     fi
-    if [[ $kind == usher ]] && ((WARMUP_S > 0)); then
-      log "usher: JVM warm-up, wrk for $WARMUP (not recorded)"
-      run_wrk "$TGT_PORT" "$OUT/raw/uwsgi-wrk-usher-w$n-warmup.txt" "$WARMUP" || log "warm-up wrk failed (continuing)"
-      sleep 1
-    fi
-    measure "$kind" "$n"
-    if [[ $kind == usher ]]; then  # Usher's own counters, for checking a surprising number
-      curl -sS --max-time 5 "http://127.0.0.1:$TGT_ADMIN/metrics" >"$OUT/raw/uwsgi-usher-w$n-metrics.txt" 2>&1 || true
-    fi
-    is_alive "$UWSGI_PID" || { show_log "$UWSGI_LOG"; die "uWSGI died during the $kind ($n) measurement"; }
-    # The front must still answer correctly after the load.
-    got=$(curl -fsS --max-time 5 "http://127.0.0.1:$TGT_PORT/" 2>&1) || true
-    if [[ $got != "$BODY" ]]; then
-      log "WARNING: $kind ($n) no longer returns the app's body after the load: ${got:0:200}"
-      STATUS["$kind:$n"]="broken-after"
-    fi
-    stop_front
-    if [[ $kind == usher ]]; then  # after the stop, so shutdown lines are in it
-      cp "$TGT_LOG" "$OUT/raw/uwsgi-usher-w$n.log" 2>/dev/null || true
-    fi
-    sleep 1
   done
+  if ((WARMUP_S > 0)); then
+    wait_quiet
+    warm_up "$n"
+    sleep 1
+  fi
+  for ((r = 1; r <= ROUNDS; r++)); do
+    log "----- workers $n, round $r/$ROUNDS: ${ROUND_ORDER[$r]} -----"
+    pos=0
+    for kind in ${ROUND_ORDER[$r]}; do
+      pos=$((pos + 1))
+      wait_quiet
+      measure "$kind" "$n" "$r" "$pos"
+      is_alive "$UWSGI_PID" || { show_log "$UWSGI_LOG"; die "uWSGI died during the $kind ($n, round $r) measurement"; }
+      sleep 1
+    done
+  done
+  curl -sS --max-time 5 "http://127.0.0.1:${FADMIN[usher]}/metrics" >"$OUT/raw/uwsgi-usher-w$n-metrics.txt" 2>&1 || true
+  for kind in "${FRONTS[@]}"; do
+    logf=${FLOG[$kind]}
+    stop_front "$kind"
+    if [[ $kind == usher ]]; then  # after the stop, so shutdown lines are in it
+      cp "$logf" "$OUT/raw/uwsgi-usher-w$n.log" 2>/dev/null || true
+    fi
+  done
+  sleep 1
 done
 
 LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -725,51 +884,122 @@ cpu_model=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo 2>/dev/nul
 TW_REUSE=$(cat /proc/sys/net/ipv4/tcp_tw_reuse 2>/dev/null || echo "?")
 PORT_RANGE=$(tr '\t' '-' </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo "?")
 
-ratio() {  # A B -> A/B with 2 decimals, or n/a
-  awk -v a="${1:-}" -v b="${2:-}" 'BEGIN {
-    if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b + 0 > 0) printf "%.2f", a / b; else printf "n/a" }'
+# stats V... -> "median min max count" over the numeric arguments (the median
+# of an even count is the mean of the middle two), or "NaN NaN NaN 0".
+stats() {
+  awk 'BEGIN {
+    n = 0
+    for (i = 1; i < ARGC; i++) if (ARGV[i] ~ /^[0-9.]+$/) v[++n] = ARGV[i] + 0
+    if (n == 0) { print "NaN NaN NaN 0"; exit }
+    for (i = 2; i <= n; i++) { x = v[i]; for (j = i - 1; j >= 1 && v[j] > x; j--) v[j + 1] = v[j]; v[j + 1] = x }
+    med = (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+    printf "%.3f %.3f %.3f %d\n", med, v[1], v[n], n
+  }' "$@"
 }
-fmt_int() { awk -v v="${1:-}" 'BEGIN { if (v ~ /^[0-9.]+$/) printf "%.0f", v; else printf "n/a" }'; }
-fmt2() { awk -v v="${1:-}" 'BEGIN { if (v ~ /^[0-9.]+$/) printf "%.2f", v; else printf "n/a" }'; }
+
+# Per front and worker count, across rounds (only rounds with status "ok": no
+# wrk failure, no non-2xx, no socket errors, front still correct): MED_*
+# medians, *_MIN/*_MAX ranges, N_OK rounds used, N_CONT rounds with other load;
+# TOT_* totals over every round; AGG_STATUS.
+declare -A MED_RPS=() MED_P50=() MED_P99=() RPS_MIN=() RPS_MAX=() P99_MIN=() P99_MAX=()
+declare -A N_OK=() N_CONT=() TOT_REQS=() TOT_NON2XX=() TOT_SOCKERR=() AGG_STATUS=()
+aggregate() {
+  local t n r k st
+  local -a vr vp50 vp99
+  local -A cnt
+  for n in "${WORKERS[@]}"; do
+    for t in "${FRONTS[@]}"; do
+      k="$t:$n"
+      vr=() vp50=() vp99=()
+      cnt=()
+      local treq=0 tn2=0 tse=0 any=0 ncont=0
+      for ((r = 1; r <= ROUNDS; r++)); do
+        st=${STATUS[$k:$r]:-not-run}
+        cnt[$st]=$(( ${cnt[$st]:-0} + 1 ))
+        [[ -z ${CONTENDED[$k:$r]:-} ]] || ncont=$((ncont + 1))
+        if [[ -n ${REQS[$k:$r]:-} ]]; then
+          any=1
+          treq=$((treq + ${REQS[$k:$r]})) tn2=$((tn2 + ${NON2XX[$k:$r]})) tse=$((tse + ${SOCKERR[$k:$r]}))
+        fi
+        [[ $st == ok ]] || continue
+        vr+=("${RPS[$k:$r]}") vp50+=("${P50[$k:$r]}") vp99+=("${P99[$k:$r]}")
+      done
+      N_CONT[$k]=$ncont
+      if ((any)); then TOT_REQS[$k]=$treq TOT_NON2XX[$k]=$tn2 TOT_SOCKERR[$k]=$tse; fi
+      local med lo hi c
+      read -r med lo hi c <<<"$(stats "${vr[@]+"${vr[@]}"}")"
+      N_OK[$k]=$c
+      if ((c > 0)); then
+        MED_RPS[$k]=$med RPS_MIN[$k]=$lo RPS_MAX[$k]=$hi
+        read -r med _ _ _ <<<"$(stats "${vp50[@]}")"; MED_P50[$k]=$med
+        read -r med lo hi _ <<<"$(stats "${vp99[@]}")"; MED_P99[$k]=$med P99_MIN[$k]=$lo P99_MAX[$k]=$hi
+      fi
+      # "ok" when every round was, else e.g. "ok 2/3; errors 1" (no commas: CSV)
+      if [[ ${cnt[ok]:-0} == "$ROUNDS" ]]; then
+        AGG_STATUS[$k]="ok"
+      elif ((${#cnt[@]} == 1)); then
+        AGG_STATUS[$k]=${!cnt[*]}
+      else
+        local sum="ok ${cnt[ok]:-0}/$ROUNDS" s2
+        for s2 in $(printf '%s\n' "${!cnt[@]}" | sort); do
+          [[ $s2 == ok ]] || sum+="; $s2 ${cnt[$s2]}"
+        done
+        AGG_STATUS[$k]=$sum
+      fi
+    done
+  done
+}
+aggregate
 
 CSV="$OUT/uwsgi-bench.csv"
 MD="$OUT/uwsgi-bench.md"
 PNG="$OUT/uwsgi-bench.png"
 
 # A run is valid only if every measurement ran and saw no errors.
-VALID=1
+VALID=1 CONTENDED_ANY=0
 for n in "${WORKERS[@]}"; do
   for t in "${FRONTS[@]}"; do
-    [[ ${STATUS[$t:$n]:-} == ok ]] || VALID=0
+    [[ ${AGG_STATUS[$t:$n]} == ok ]] || VALID=0
+    ((${N_CONT[$t:$n]:-0} == 0)) || CONTENDED_ANY=1
   done
 done
 
 {
-  echo "front,workers,req_per_sec,p50_ms,p99_ms,requests,non_2xx,socket_errors,front_cpu_pct,uwsgi_cpu_pct,uwsgi_listen_queue_full,other_load_during,status"
+  # One row per front / workers / round (round = 1..N, position = place in that
+  # round's order), then one row with round = "median": medians over the ok
+  # rounds, requests / non_2xx / socket_errors summed over all rounds, and the
+  # req/s and p99 ranges and the count of ok rounds in the last columns.
+  echo "front,workers,round,position,req_per_sec,p50_ms,p99_ms,requests,non_2xx,socket_errors,front_cpu_pct,uwsgi_cpu_pct,wrk_cpu_pct,other_cpu_pct,uwsgi_listen_queue_full,kernel_listen_drops,other_load_during,status,req_per_sec_min,req_per_sec_max,p99_ms_min,p99_ms_max,rounds_ok"
   for n in "${WORKERS[@]}"; do
     for t in "${FRONTS[@]}"; do
+      for ((r = 1; r <= ROUNDS; r++)); do
+        k="$t:$n:$r"
+        echo "$t,$n,$r,${POS[$k]:-},${RPS[$k]:-},${P50[$k]:-},${P99[$k]:-},${REQS[$k]:-},${NON2XX[$k]:-},${SOCKERR[$k]:-},${CPU_FRONT[$k]:-},${CPU_UWSGI[$k]:-},${CPU_WRK[$k]:-},${CPU_OTHER[$k]:-},${QFULL[$k]:-},${LDROPS[$k]:-},\"${CONTENDED[$k]:-}\",${STATUS[$k]:-not-run},,,,,"
+      done
       k="$t:$n"
-      echo "$t,$n,${RPS[$k]:-},${P50[$k]:-},${P99[$k]:-},${REQS[$k]:-},${NON2XX[$k]:-},${SOCKERR[$k]:-},${CPU_FRONT[$k]:-},${CPU_UWSGI[$k]:-},${QFULL[$k]:-},\"${CONTENDED[$k]:-}\",${STATUS[$k]:-not-run}"
+      echo "$t,$n,median,,${MED_RPS[$k]:-},${MED_P50[$k]:-},${MED_P99[$k]:-},${TOT_REQS[$k]:-},${TOT_NON2XX[$k]:-},${TOT_SOCKERR[$k]:-},,,,,,,\"${N_CONT[$k]} contended\",${AGG_STATUS[$k]},${RPS_MIN[$k]:-},${RPS_MAX[$k]:-},${P99_MIN[$k]:-},${P99_MAX[$k]:-},${N_OK[$k]}"
     done
   done
 } >"$CSV"
 
-# --- chart
+# --- chart: median req/s with min–max bars, and median p99
 CHART_NOTE=""
 make_chart() {
   local present=() t n
   for t in "${FRONTS[@]}"; do
     for n in "${WORKERS[@]}"; do
-      if [[ -n ${RPS[$t:$n]:-} ]]; then present+=("$t"); break; fi
+      if [[ -n ${MED_RPS[$t:$n]:-} ]]; then present+=("$t"); break; fi
     done
   done
   ((${#present[@]})) || { CHART_NOTE="not drawn (no data)"; return 0; }
   local dat_rps="$TMP/rps.dat" dat_p99="$TMP/p99.dat"
   {
-    printf 'workers'; printf ' %s' "${present[@]}"; echo
+    printf 'workers'; printf ' %s min max' "${present[@]}"; echo
     for n in "${WORKERS[@]}"; do
       printf '"%s worker%s"' "$n" "$([[ $n == 1 ]] || echo s)"
-      for t in "${present[@]}"; do printf ' %s' "${RPS[$t:$n]:-?}"; done
+      for t in "${present[@]}"; do
+        printf ' %s %s %s' "${MED_RPS[$t:$n]:-?}" "${RPS_MIN[$t:$n]:-?}" "${RPS_MAX[$t:$n]:-?}"
+      done
       echo
     done
   } >"$dat_rps"
@@ -777,7 +1007,7 @@ make_chart() {
     printf 'workers'; printf ' %s' "${present[@]}"; echo
     for n in "${WORKERS[@]}"; do
       printf '"%s worker%s"' "$n" "$([[ $n == 1 ]] || echo s)"
-      for t in "${present[@]}"; do printf ' %s' "${P99[$t:$n]:-?}"; done
+      for t in "${present[@]}"; do printf ' %s' "${MED_P99[$t:$n]:-?}"; done
       echo
     done
   } >"$dat_p99"
@@ -794,7 +1024,6 @@ set terminal $term
 set output '$PNG'
 set datafile missing '?'
 set style data histograms
-set style histogram clustered gap 1
 set style fill solid 0.85 border -1
 set boxwidth 0.9 relative
 set grid ytics
@@ -805,14 +1034,16 @@ set xrange [-0.6:${#WORKERS[@]} - 0.4]
 set offsets 0, 0, graph 0.12, 0
 set xtics nomirror
 ns = $ns
-xpos(i) = column(0) + (i - 2 - (ns - 1) / 2.0) / (ns + 1.0)
-set multiplot layout 1,2 title "Usher vs nginx in front of one uWSGI ($UWSGI_PROCESSES proc x $UWSGI_THREADS thr) — wrk -t$THREADS -c$CONNECTIONS -d$DURATION, 127.0.0.1, nproc $(nproc) (same-run comparison only)"
-set title "Throughput (req/s, higher is better)"
-plot for [i=2:ns+1] '$dat_rps' using i:xtic(1) title columnheader(i), \
-     for [i=2:ns+1] '$dat_rps' using (xpos(i)):i:(sprintf("%.0f", column(i))) with labels offset 0,0.6 font ',8' notitle
-set title "p99 latency (ms, lower is better)"
-plot for [i=2:ns+1] '$dat_p99' using i:xtic(1) title columnheader(i), \
-     for [i=2:ns+1] '$dat_p99' using (xpos(i)):i:(sprintf("%.2f", column(i))) with labels offset 0,0.6 font ',8' notitle
+xpos(j) = column(0) + (j - (ns - 1) / 2.0) / (ns + 1.0)
+set multiplot layout 1,2 title "Usher vs nginx in front of one uWSGI ($UWSGI_PROCESSES proc x $UWSGI_THREADS thr) — median of $ROUNDS interleaved round(s) of wrk -t$THREADS -c$CONNECTIONS -d$DURATION, 127.0.0.1, nproc $NCPU"
+set title "Throughput, median req/s (bars: min–max over rounds; higher is better)"
+set style histogram errorbars gap 1 lw 1
+plot for [j=0:ns-1] '$dat_rps' using (column(2+3*j)):(column(3+3*j)):(column(4+3*j)):xtic(1) title columnheader(2+3*j), \\
+     for [j=0:ns-1] '$dat_rps' using (xpos(j)):(column(4+3*j)):(sprintf("%.0f", column(2+3*j))) with labels offset 0,0.6 font ',8' notitle
+set title "Median p99 latency (ms, lower is better)"
+set style histogram clustered gap 1
+plot for [i=2:ns+1] '$dat_p99' using i:xtic(1) title columnheader(i), \\
+     for [i=2:ns+1] '$dat_p99' using (xpos(i-2)):i:(sprintf("%.2f", column(i))) with labels offset 0,0.6 font ',8' notitle
 unset multiplot
 EOF
   if gnuplot "$TMP/chart.gp" >"$TMP/gnuplot.log" 2>&1 </dev/null && [[ -s $PNG ]]; then
@@ -828,7 +1059,17 @@ make_chart
 UWSGI_CMD_SHOWN=$(printf '%q ' "${UWSGI_CMD[@]}")
 UWSGI_CMD_SHOWN=${UWSGI_CMD_SHOWN% }
 UWSGI_CMD_SHOWN=${UWSGI_CMD_SHOWN//$TMP\/app\//bench\/}
-UWSGI_CMD_SHOWN=${UWSGI_CMD_SHOWN//$UWSGI_PORT/PORT}
+UWSGI_CMD_SHOWN=${UWSGI_CMD_SHOWN//127.0.0.1:$UWSGI_PORT/127.0.0.1:PORT}
+
+range() {  # MIN MAX FORMATTER
+  if [[ ${1:-} =~ ^[0-9.]+$ && ${2:-} =~ ^[0-9.]+$ ]]; then echo "$("$3" "$1")–$("$3" "$2")"; else echo "n/a"; fi
+}
+val_or_dash() {  # FORMATTER VALUE STATUS -> value, "-" if none, "*" suffix if not ok
+  local v
+  [[ -n ${2:-} ]] || { echo "-"; return; }
+  v=$("$1" "$2")
+  [[ ${3:-} == ok ]] && echo "$v" || echo "$v*"
+}
 
 # --- markdown
 {
@@ -837,79 +1078,120 @@ UWSGI_CMD_SHOWN=${UWSGI_CMD_SHOWN//$UWSGI_PORT/PORT}
   if ((VALID)); then
     echo "**Valid run**: every measurement completed with 0 non-2xx responses and 0 socket errors."
   else
-    echo "**INVALID RUN**: at least one measurement failed or saw non-2xx responses / socket errors (see the status column); its figures must not be used."
+    echo "**INVALID RUN**: at least one measurement failed or saw non-2xx responses / socket errors (see the status columns); such rounds are left out of the medians, and the run must be repeated before its figures are used."
+  fi
+  if ((CONTENDED_ANY)); then
+    echo
+    echo "**Contended**: another benchmark, build or busy process ran during some measurements (column \"contended rounds\", and \"other load during\" per round); those rounds are distorted."
   fi
   echo
   echo "- Command: \`$ORIG_CMD\`"
   echo "- Date: $DATE_START (finished $(date -u '+%H:%M:%S UTC'))"
-  echo "- Machine: \`nproc\` = $(nproc); ${cpu_model:-unknown CPU}; Linux $(uname -r); load average at start $LOAD_START, at end $LOAD_END"
+  echo "- Machine: \`nproc\` = $NCPU; ${cpu_model:-unknown CPU}; Linux $(uname -r); load average at start $LOAD_START, at end $LOAD_END"
   echo "- Versions: nginx $ver_nginx; uWSGI $ver_uwsgi (python3 plugin, Python ${ver_python:-?}); wrk $ver_wrk; java: $ver_java ($ver_java_rt)"
   echo "- Repo: $GIT_REV (at start); Usher jar (copied at start, the copy was run): $JAR_INFO"
   echo "- Backend (one server shared by both fronts, started once): \`$UWSGI_CMD_SHOWN\` — the app returns a fixed ${#BODY}-byte \`text/plain\` body with Content-Length"
   echo "- nginx: \`worker_processes N\`, \`location / { include /etc/nginx/uwsgi_params; uwsgi_pass 127.0.0.1:PORT; }\`, access_log off, client keep-alive (\`keepalive_requests 10000000\`)"
-  echo "- Usher: \`java -Xmx256m${USHER_JAVA_OPTS:+ $USHER_JAVA_OPTS} -jar ${JAR#"$REPO_ROOT"/} --listen … --admin … --upstream 127.0.0.1:PORT --protocol uwsgi --event-loops N\`, ready when \`/readyz\` answers 200, then a $WARMUP unrecorded wrk warm-up"
-  echo "- Load: \`wrk --latency -t$THREADS -c$CONNECTIONS -d$DURATION http://127.0.0.1:PORT/\` per front, one front at a time (nginx then Usher for each worker count), everything on 127.0.0.1; each front is checked to return the app's exact body before and after its measurement"
+  echo "- Usher: \`java -Xmx256m${USHER_JAVA_OPTS:+ $USHER_JAVA_OPTS} -jar ${JAR#"$REPO_ROOT"/} --listen … --admin … --upstream 127.0.0.1:PORT --protocol uwsgi --event-loops N\`, ready when \`/readyz\` answers 200, then, once per worker count before round 1, $WARMUP of unrecorded wrk warm-up (same wrk settings) in parts of up to ${WARMUP_ROUND_S}s; warm-up req/s per part: $(for n in "${WORKERS[@]}"; do printf '%s loop%s: %s; ' "$n" "$([[ $n == 1 ]] || echo s)" "${WARM_RPS[$n]:-none}"; done | sed 's/; $//')"
+  echo "- Load: \`wrk --latency -t$THREADS -c$CONNECTIONS -d$DURATION http://127.0.0.1:PORT/\`, one front at a time, everything on 127.0.0.1; $ROUNDS interleaved round(s) per worker count, medians reported; before and after every measurement the front is checked to be running and to return the app's exact body"
   echo "- TCP: the uwsgi protocol has no keep-alive, so both fronts open one connection to uWSGI per request (inherent, as with nginx's \`uwsgi_pass\`). \`net.ipv4.tcp_tw_reuse\` = $TW_REUSE, ephemeral ports $PORT_RANGE, \`net.core.somaxconn\` = $SOMAXCONN; TIME_WAIT sockets on the machine: $TW_START at start"
   if ((${#KILLED[@]})); then
     echo "- **Shutdown: did not exit within ${STOP_GRACE_S}s of SIGTERM and were SIGKILLed: $(printf '%s\n' "${KILLED[@]}" | sort | uniq -c | awk '{printf "%s%s ×%d", (NR > 1 ? ", " : ""), $2, $1}')**"
   fi
   echo
-  echo "> Shared, noisy machine: wrk, the front, and uWSGI all compete for the same $(nproc) cores."
+  echo "> Shared, noisy machine: wrk, the front, and uWSGI all compete for the same $NCPU cores."
   echo "> Absolute numbers are not comparable across runs; compare the ratios from this run only."
   echo
-  echo "## Throughput and latency"
+  echo "## Throughput and latency (median of $ROUNDS round(s))"
   echo
-  echo "| front | workers | req/s | p50 ms | p99 ms | non-2xx | socket errors | front CPU % | uWSGI CPU % | uWSGI listen queue full | other load during | status |"
-  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|"
+  echo "Each front was measured $ROUNDS time(s) per worker count, interleaved: round order$(for ((r = 1; r <= ROUNDS; r++)); do printf ' %s: %s;' "$r" "${ROUND_ORDER[$r]// /, }"; done | sed 's/;$//'). Both fronts were started once per worker count and stayed up (idle while the other was measured). Medians are over the rounds with status \`ok\`; p50 and p99 are each the median of the per-round values; non-2xx and socket errors are totals over all rounds."
+  echo
+  echo "| front | workers | rounds ok | req/s (median) | req/s min–max | p50 ms (median) | p99 ms (median) | p99 ms min–max | non-2xx | socket errors | contended rounds | status |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
   for n in "${WORKERS[@]}"; do
     for t in "${FRONTS[@]}"; do
       k="$t:$n"
-      echo "| $t | $n | $(fmt_int "${RPS[$k]:-}") | $(fmt2 "${P50[$k]:-}") | $(fmt2 "${P99[$k]:-}") | ${NON2XX[$k]:-n/a} | ${SOCKERR[$k]:-n/a} | ${CPU_FRONT[$k]:-n/a} | ${CPU_UWSGI[$k]:-n/a} | ${QFULL[$k]:-n/a} | ${CONTENDED[$k]:-none} | ${STATUS[$k]:-not-run} |"
+      echo "| $t | $n | ${N_OK[$k]}/$ROUNDS | $(fmt_int "${MED_RPS[$k]:-}") | $(range "${RPS_MIN[$k]:-}" "${RPS_MAX[$k]:-}" fmt_int) | $(fmt2 "${MED_P50[$k]:-}") | $(fmt2 "${MED_P99[$k]:-}") | $(range "${P99_MIN[$k]:-}" "${P99_MAX[$k]:-}" fmt2) | ${TOT_NON2XX[$k]:-n/a} | ${TOT_SOCKERR[$k]:-n/a} | ${N_CONT[$k]}/$ROUNDS | ${AGG_STATUS[$k]} |"
     done
   done
   echo
   echo "\"workers\" is \`worker_processes\` for nginx and \`--event-loops\` for Usher. non-2xx and socket errors are wrk's \"Non-2xx or 3xx responses\" and \"Socket errors\" (connect + read + write + timeout) lines; a valid run has none."
-  echo "CPU % is user + system CPU time of all the server's processes during the measurement divided by its duration (100 % = one core)."
-  echo "\"other load during\" names any other benchmark (wrk, proxy-bench.sh, uwsgi-bench.sh) or Maven build seen running during the measurement (checked once a second); such a row is contended and less trustworthy. Before each front the script waited for the machine to be free of them (up to ${QUIET_WAIT}s; ${QUIET_WAITED_TOTAL}s waited in all)."
-  echo "\"uWSGI listen queue full\" counts uWSGI's \`*** uWSGI listen queue of socket ... full !!! ***\` warnings during the measurement (its backlog is \`--listen $UWSGI_LISTEN\`)."
+  echo "A round is \"contended\" if another benchmark (wrk, proxy-bench.sh, uwsgi-bench.sh) or Maven build was seen running during it (checked once a second), or other processes used more than $((QUIET_CPU * NCPU)) % of one core. Before every measurement the script waited for a quiet machine (none of those running, CPU outside our servers at most ${QUIET_CPU} % busy, for 3 s; up to ${QUIET_WAIT}s each, ${QUIET_WAITED_TOTAL}s waited in all)."
   echo
-  echo "## Ratios (same run)"
+  echo "## Ratios (medians of the same run)"
   echo
   echo "Throughput ratio > 1 means Usher served more req/s than nginx; p99 ratio < 1 means Usher had the lower tail latency."
   echo
   echo "| workers | req/s usher/nginx | p50 usher/nginx | p99 usher/nginx |"
   echo "|---:|---:|---:|---:|"
   for n in "${WORKERS[@]}"; do
-    echo "| $n | $(ratio "${RPS[usher:$n]:-}" "${RPS[nginx:$n]:-}") | $(ratio "${P50[usher:$n]:-}" "${P50[nginx:$n]:-}") | $(ratio "${P99[usher:$n]:-}" "${P99[nginx:$n]:-}") |"
+    echo "| $n | $(ratio "${MED_RPS[usher:$n]:-}" "${MED_RPS[nginx:$n]:-}") | $(ratio "${MED_P50[usher:$n]:-}" "${MED_P50[nginx:$n]:-}") | $(ratio "${MED_P99[usher:$n]:-}" "${MED_P99[nginx:$n]:-}") |"
   done
   echo
+  if ((ROUNDS > 1)); then
+    echo "Within each round (a same-round comparison; how stable the ratio is):"
+    echo
+    printf '| workers |'; for ((r = 1; r <= ROUNDS; r++)); do printf ' round %d req/s | round %d p99 |' "$r" "$r"; done; echo
+    printf '|---:|'; for ((r = 1; r <= ROUNDS; r++)); do printf -- '---:|---:|'; done; echo
+    for n in "${WORKERS[@]}"; do
+      printf '| %s |' "$n"
+      for ((r = 1; r <= ROUNDS; r++)); do
+        printf ' %s | %s |' "$(ratio "${RPS[usher:$n:$r]:-}" "${RPS[nginx:$n:$r]:-}")" "$(ratio "${P99[usher:$n:$r]:-}" "${P99[nginx:$n:$r]:-}")"
+      done
+      echo
+    done
+    echo
+  fi
   if [[ -s $PNG && $CHART_NOTE == gnuplot ]]; then
-    echo "![req/s and p99 per front]($(basename "$PNG"))"
+    echo "![median req/s (min–max bars) and median p99 per front]($(basename "$PNG"))"
   else
     echo "Chart: $CHART_NOTE"
   fi
+  echo
+  echo "## Every round"
+  echo
+  echo "| front | workers | round | # in round | req/s | p50 ms | p99 ms | non-2xx | socket errors | front CPU % | uWSGI CPU % | wrk CPU % | other CPU % | uWSGI listen queue full | kernel listen drops | other load during | status |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|"
+  for n in "${WORKERS[@]}"; do
+    for t in "${FRONTS[@]}"; do
+      for ((r = 1; r <= ROUNDS; r++)); do
+        k="$t:$n:$r"
+        echo "| $t | $n | $r | ${POS[$k]:-} | $(val_or_dash fmt_int "${RPS[$k]:-}" "${STATUS[$k]:-}") | $(val_or_dash fmt2 "${P50[$k]:-}" "${STATUS[$k]:-}") | $(val_or_dash fmt2 "${P99[$k]:-}" "${STATUS[$k]:-}") | ${NON2XX[$k]:--} | ${SOCKERR[$k]:--} | ${CPU_FRONT[$k]:--} | ${CPU_UWSGI[$k]:--} | ${CPU_WRK[$k]:--} | ${CPU_OTHER[$k]:--} | ${QFULL[$k]:--} | ${LDROPS[$k]:--} | ${CONTENDED[$k]:-none} | ${STATUS[$k]:-not-run} |"
+      done
+    done
+  done
+  echo
+  echo "(\`*\`: the round's status is not \`ok\` and it is left out of the medians.)"
+  echo "CPU % is user + system CPU time during the measurement divided by its duration (100 % = one core; the machine has $NCPU): the measured front's processes (nginx master + workers, or the JVM), uWSGI's (master + workers), wrk's (with this script's once-a-second sampling), and what the machine spent on any other process (busy time from \`/proc/stat\` minus all of ours, the idle front included; interrupt and softirq time, which loopback traffic causes, is in none of the columns)."
+  echo "\"uWSGI listen queue full\" counts uWSGI's \`*** uWSGI listen queue of socket ... full !!! ***\` warnings during the measurement (its backlog is \`--listen $UWSGI_LISTEN\`); uWSGI's master checks about once a second, so this counts seconds seen full, not connections. \"kernel listen drops\" is the rise of the kernel's TcpExt ListenDrops counter during the measurement (machine-wide, so another program's drops would count too): SYNs dropped because a listen queue was full, each costing its client a 1 s SYN retransmit (it shows in p99)."
   echo
   echo "## Errors and server messages"
   echo
   any=0
   for n in "${WORKERS[@]}"; do
     for t in "${FRONTS[@]}"; do
-      k="$t:$n"
-      if [[ -n ${SOCKERR_LINE[$k]:-} ]]; then echo "- $t ($n): wrk: \`${SOCKERR_LINE[$k]}\`"; any=1; fi
-      if ((${NON2XX[$k]:-0} > 0)); then echo "- $t ($n): wrk: ${NON2XX[$k]} non-2xx or 3xx responses"; any=1; fi
-      if ((${UWSGI_ERRLINES[$k]:-0} > 0)); then
-        echo "- $t ($n): uWSGI logged ${UWSGI_ERRLINES[$k]} line(s) (of which ${QFULL[$k]:-0} listen-queue-full warnings): \`raw/uwsgi-server-log-$t-w$n.txt\`"; any=1
-      fi
-      if ((${FRONT_ERRLINES[$k]:-0} > 0)); then
-        echo "- $t ($n): the front logged ${FRONT_ERRLINES[$k]} warning/error line(s): \`raw/uwsgi-front-log-$t-w$n.txt\`"; any=1
-      fi
+      for ((r = 1; r <= ROUNDS; r++)); do
+        k="$t:$n:$r" lbl="$t ($n, round $r)"
+        if [[ ${STATUS[$k]:-not-run} != ok && ${STATUS[$k]:-not-run} != errors ]]; then echo "- $lbl: status ${STATUS[$k]:-not-run}"; any=1; fi
+        if ((${SOCKERR[$k]:-0} > 0)); then echo "- $lbl: wrk: \`${SOCKERR_LINE[$k]}\`"; any=1; fi
+        if ((${NON2XX[$k]:-0} > 0)); then echo "- $lbl: wrk: ${NON2XX[$k]} non-2xx or 3xx responses"; any=1; fi
+        if ((${UWSGI_ERRLINES[$k]:-0} > 0)); then
+          echo "- $lbl: uWSGI logged ${UWSGI_ERRLINES[$k]} line(s) (of which ${QFULL[$k]:-0} listen-queue-full warnings): \`raw/uwsgi-server-log-$t-w$n-r$r.txt\`"; any=1
+        fi
+        if [[ ${LDROPS[$k]:-0} =~ ^[0-9]+$ ]] && ((LDROPS[$k] > 0)); then
+          echo "- $lbl: the kernel dropped ${LDROPS[$k]} SYN(s) at a full listen queue during the measurement"; any=1
+        fi
+        if ((${FRONT_ERRLINES[$k]:-0} > 0)); then
+          echo "- $lbl: the front logged ${FRONT_ERRLINES[$k]} warning/error line(s): \`raw/uwsgi-front-log-$t-w$n-r$r.txt\`"; any=1
+        fi
+      done
     done
   done
-  ((any)) || echo "None: no wrk errors, and neither uWSGI nor the fronts logged anything during the measurements."
+  ((any)) || echo "None: no wrk errors, no dropped SYNs, and neither uWSGI nor the fronts logged anything during the measurements."
   echo
-  echo "TIME_WAIT sockets on the machine right after each measurement: $(for n in "${WORKERS[@]}"; do for t in "${FRONTS[@]}"; do printf '%s (%s): %s; ' "$t" "$n" "${TW_AFTER[$t:$n]:-?}"; done; done | sed 's/; $//')."
+  echo "TIME_WAIT sockets of connections to uWSGI right after each front's last round (the side holding one closed first; they last 60 s, so later counts include earlier measurements' ones): $(for n in "${WORKERS[@]}"; do for t in "${FRONTS[@]}"; do printf '%s (%s): %s; ' "$t" "$n" "${TW_AFTER[$t:$n:$ROUNDS]:-?}"; done; done | sed 's/; $//')."
   echo
-  echo "Raw files in \`raw/\`: wrk output \`uwsgi-wrk-FRONT-wN.txt\` (and Usher's warm-ups), Usher's logs \`uwsgi-usher-wN.log\`, uWSGI's whole log \`uwsgi-server.log\`; the figures as CSV: \`$(basename "$CSV")\`."
+  echo "Raw files in \`raw/\`: wrk output \`uwsgi-wrk-FRONT-wN-rR.txt\` (R = round) and Usher's warm-ups \`uwsgi-wrk-usher-wN-warmupK.txt\`, Usher's logs \`uwsgi-usher-wN.log\` and its \`/metrics\` after the rounds \`uwsgi-usher-wN-metrics.txt\`, uWSGI's whole log \`uwsgi-server.log\`; the figures as CSV (one row per round plus a \`median\` row per front and worker count): \`$(basename "$CSV")\`."
 } >"$MD"
 
 log "wrote $MD"
