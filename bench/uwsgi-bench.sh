@@ -21,13 +21,15 @@
 # uWSGI per request. That is inherent to uwsgi_pass, not a fault of either.
 set -euo pipefail
 # No job control: background servers must not be process-group leaders, so
-# that `setsid` execs in place and $! is the server's own pid (see start_bg).
+# that `setsid` execs in place and $! is the server's own pid (see start_bg
+# in lib.sh).
 set +m
 
-SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPO_ROOT=$(cd "$SCRIPT_DIR/.." && pwd)
-ORIG_CMD=$(printf '%q ' bash "$0" "$@")
-ORIG_CMD=${ORIG_CMD% }
+# Shared with proxy-bench.sh: helpers, process management, ports, wrk runs,
+# medians, report pieces; also sets SCRIPT_DIR, REPO_ROOT and ORIG_CMD.
+BENCH_NAME=uwsgi-bench
+# shellcheck source=lib.sh source-path=SCRIPTDIR
+source "$(dirname "$0")/lib.sh"
 
 # ----------------------------------------------------------------- options --
 DURATION=10s
@@ -99,70 +101,25 @@ any other failure.
 EOF
 }
 
-die() { printf 'uwsgi-bench: ERROR: %s\n' "$*" >&2; exit 1; }
-log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-warn_loud() {
-  printf '\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n' >&2
-  printf '!!! WARNING: %s\n' "$@" >&2
-  printf '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n\n' >&2
-}
-
-need_arg() { [[ $# -ge 2 && -n $2 ]] || die "option $1 needs a value (see --help)"; }
-
 while [[ $# -gt 0 ]]; do
   case $1 in
     --*=*) set -- "${1%%=*}" "${1#*=}" "${@:2}"; continue ;;
-    --duration) need_arg "$@"; DURATION=$2; shift 2 ;;
-    --rounds) need_arg "$@"; ROUNDS=$2; shift 2 ;;
-    --connections) need_arg "$@"; CONNECTIONS=$2; shift 2 ;;
-    --threads) need_arg "$@"; THREADS=$2; shift 2 ;;
-    --warmup) need_arg "$@"; WARMUP=$2; shift 2 ;;
-    --workers) need_arg "$@"; WORKERS_LIST=$2; shift 2 ;;
     --uwsgi-processes) need_arg "$@"; UWSGI_PROCESSES=$2; shift 2 ;;
     --uwsgi-threads) need_arg "$@"; UWSGI_THREADS=$2; shift 2 ;;
     --uwsgi-listen) need_arg "$@"; UWSGI_LISTEN=$2; shift 2 ;;
-    --out) need_arg "$@"; OUT=$2; shift 2 ;;
-    --jar) need_arg "$@"; JAR=$2; shift 2 ;;
     --quiet-wait) need_arg "$@"; QUIET_WAIT=$2; shift 2 ;;
     --quiet-cpu) need_arg "$@"; QUIET_CPU=$2; shift 2 ;;
-    --keep-tmp) KEEP_TMP=1; shift ;;
-    -h|--help) usage; exit 0 ;;
-    *) usage >&2; die "unknown argument: $1" ;;
+    *) common_opt "$@" || { usage >&2; die "unknown argument: $1"; }; shift "$OPT_SHIFT" ;;
   esac
 done
 
-is_uint() { [[ $1 =~ ^[0-9]+$ ]] && (( 10#$1 > 0 )); }
-# wrk takes a number with an optional s/m/h suffix; return whole seconds.
-dur_secs() {
-  local d=$1
-  [[ $d =~ ^([0-9]+)([smh]?)$ ]] || return 1
-  local n=$((10#${BASH_REMATCH[1]}))
-  case ${BASH_REMATCH[2]} in
-    ''|s) echo "$n" ;;
-    m) echo $((n * 60)) ;;
-    h) echo $((n * 3600)) ;;
-  esac
-}
-
-DUR_S=$(dur_secs "$DURATION") || die "--duration must look like 10s, 2m or 30 (got '$DURATION')"
-WARMUP_S=$(dur_secs "$WARMUP") || die "--warmup must look like 5s or 0 (got '$WARMUP')"
-((DUR_S > 0 && DUR_S <= 600)) || die "--duration must be between 1s and 10m"
-((WARMUP_S <= 300)) || die "--warmup must be at most 5m"
-is_uint "$ROUNDS" && ((10#$ROUNDS <= 50)) || die "--rounds must be 1..50"
-ROUNDS=$((10#$ROUNDS))
-is_uint "$CONNECTIONS" && ((CONNECTIONS <= 10000)) || die "--connections must be 1..10000"
-is_uint "$THREADS" && ((THREADS <= 64)) || die "--threads must be 1..64"
-((CONNECTIONS >= THREADS)) || die "--connections must be >= --threads (wrk requirement)"
+check_load_opts
 is_uint "$UWSGI_PROCESSES" && ((UWSGI_PROCESSES <= 64)) || die "--uwsgi-processes must be 1..64"
 is_uint "$UWSGI_THREADS" && ((UWSGI_THREADS <= 64)) || die "--uwsgi-threads must be 1..64"
 is_uint "$UWSGI_LISTEN" && ((UWSGI_LISTEN <= 65535)) || die "--uwsgi-listen must be 1..65535"
 [[ $QUIET_WAIT =~ ^[0-9]+$ ]] && ((10#$QUIET_WAIT <= 3600)) || die "--quiet-wait must be 0..3600 seconds"
 is_uint "$QUIET_CPU" && ((QUIET_CPU <= 100)) || die "--quiet-cpu must be 1..100"
-read -r -a WORKERS <<<"$WORKERS_LIST"
-((${#WORKERS[@]} > 0)) || die "--workers must list at least one count"
-for w in "${WORKERS[@]}"; do
-  is_uint "$w" && ((w <= 64)) || die "--workers entries must be 1..64 (got '$w')"
-done
+check_workers_opt
 
 # ------------------------------------------------------------------- tools --
 missing=()
@@ -195,57 +152,6 @@ rm -f "$OUT"/raw/uwsgi-*
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/usher-uwsgi-bench.XXXXXX")
 
 # ------------------------------------------------------ process management --
-declare -a PIDS=()
-declare -a KILLED=()  # servers that needed SIGKILL (reported in the markdown)
-STOP_GRACE_S=15
-declare -A PNAME=()
-LAST_PID=""
-
-is_alive() {  # a zombie (exited, not yet reaped) counts as dead
-  local st
-  st=$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$1/status" 2>/dev/null) || return 1
-  [[ -n $st && $st != Z && $st != X ]]
-}
-
-# start_bg NAME LOGFILE CMD...: runs CMD in its own session/process group
-# (setsid), so stopping it also stops every process it forked (nginx and
-# uWSGI workers).
-start_bg() {
-  local name=$1 logf=$2
-  shift 2
-  setsid "$@" >"$logf" 2>&1 </dev/null &
-  LAST_PID=$!
-  PIDS+=("$LAST_PID")
-  PNAME[$LAST_PID]=$name
-}
-
-stop_pid() {
-  local pid=$1 i pgid
-  [[ -n $pid ]] || return 0
-  pgid=$(ps -o pgid= -p "$pid" 2>/dev/null | tr -d ' ' || true)
-  if is_alive "$pid"; then
-    # One SIGTERM, to the whole group when the server leads one (setsid).
-    if [[ $pgid == "$pid" ]]; then
-      kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-    else
-      kill -TERM "$pid" 2>/dev/null || true
-    fi
-    for ((i = 0; i < STOP_GRACE_S * 10; i++)); do is_alive "$pid" || break; sleep 0.1; done
-    if is_alive "$pid"; then
-      log "WARNING: ${PNAME[$pid]:-pid $pid} did not exit within ${STOP_GRACE_S}s of SIGTERM; sending SIGKILL"
-      KILLED+=("${PNAME[$pid]:-pid $pid}")
-    fi
-  fi
-  # Anything left in its process group (the leader is not reaped yet, so the
-  # group id cannot have been reused) is killed hard.
-  if [[ $pgid == "$pid" ]]; then kill -KILL -- "-$pid" 2>/dev/null || true; fi
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-  local keep=() p
-  for p in "${PIDS[@]}"; do [[ $p == "$pid" ]] || keep+=("$p"); done
-  PIDS=("${keep[@]+"${keep[@]}"}")
-}
-
 # The measurement's wrk runs in the background (so that the script can watch
 # for other load meanwhile); on an early exit it is stopped too. `timeout`
 # leads its own process group and passes a SIGTERM on to wrk.
@@ -260,35 +166,15 @@ stop_wrk_bg() {
   wait "$WRK_BG" 2>/dev/null || true
   WRK_BG=""
 }
+CLEANUP_HOOK=stop_wrk_bg
 
-cleanup() {
-  local rc=$?
-  set +e
-  trap - EXIT INT TERM
-  local p
-  stop_wrk_bg
-  for p in "${PIDS[@]+"${PIDS[@]}"}"; do
-    log "cleanup: stopping ${PNAME[$p]:-?} (pid $p)"
-    stop_pid "$p"
-  done
-  if ((KEEP_TMP)); then
-    log "temp dir kept: $TMP"
-  else
-    rm -rf "$TMP"
-  fi
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'log "interrupted"; exit 130' INT
-trap 'log "terminated"; exit 143' TERM
+install_cleanup_traps
 
 # Usher and uWSGI run from private copies of the jar and the app, so a rebuild
 # or an edit during the run can neither change nor break what is measured; the
 # report names the originals.
 GIT_REV=$(git -C "$REPO_ROOT" rev-parse --short HEAD 2>/dev/null || echo "no commit")
-JAR_RUN="$TMP/usher-proxy.jar"
-cp "$JAR" "$JAR_RUN"
-JAR_INFO="\`${JAR#"$REPO_ROOT"/}\`, $(stat -c %s "$JAR_RUN") bytes, modified $(date -u -r "$JAR" '+%Y-%m-%d %H:%M:%S UTC'), sha256 $(sha256sum "$JAR_RUN" | cut -c1-16)…"
+copy_jar
 APP_RUN="$TMP/app/uwsgi_app.py"
 mkdir -p "$TMP/app"
 cp "$APP" "$APP_RUN"
@@ -297,91 +183,6 @@ cp "$APP" "$APP_RUN"
 BODY=$(PYTHONDONTWRITEBYTECODE=1 python3 -B -c 'import sys; sys.path.insert(0, sys.argv[1]); import uwsgi_app; sys.stdout.write(uwsgi_app.BODY.decode("ascii"))' "$TMP/app") \
   || die "could not read BODY from $APP"
 ((${#BODY} >= 50 && ${#BODY} <= 200)) || die "the app's BODY is ${#BODY} bytes; expected about 100"
-
-# ------------------------------------------------------------------- ports --
-declare -A USED_PORTS=()
-FREE_PORT=""
-# free_port: sets FREE_PORT to a currently free 127.0.0.1 port that this run
-# has not handed out before (no subshell, so USED_PORTS persists). Ports come
-# from outside the kernel's ephemeral range when possible: a port that was just
-# the source port of a connection (every uwsgi request opens one) sits in
-# TIME_WAIT and cannot be bound by a server for a minute. The test bind has no
-# SO_REUSEADDR, so it also fails on such TIME_WAIT leftovers.
-free_port() {
-  local p i
-  for ((i = 0; i < 20; i++)); do
-    p=$(python3 - <<'PYEOF'
-import random, socket
-try:
-    lo, hi = map(int, open("/proc/sys/net/ipv4/ip_local_port_range").read().split())
-except (OSError, ValueError):
-    lo, hi = 32768, 60999
-if lo - 1 >= 12000:
-    span = (10000, lo - 1)
-elif hi + 1 <= 63000:
-    span = (hi + 1, 65000)
-else:
-    span = None
-for _ in range(200):
-    s = socket.socket()
-    try:
-        s.bind(("127.0.0.1", random.randint(*span) if span else 0))
-        print(s.getsockname()[1])
-        break
-    except OSError:
-        pass
-    finally:
-        s.close()
-PYEOF
-)
-    if [[ $p =~ ^[0-9]+$ && -z ${USED_PORTS[$p]:-} ]] && ! port_listening "$p"; then
-      USED_PORTS[$p]=1
-      FREE_PORT=$p
-      return 0
-    fi
-  done
-  die "could not find a free port on 127.0.0.1"
-}
-
-port_listening() {
-  timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null
-}
-
-wait_port_free() {
-  local port=$1 i
-  for ((i = 0; i < 100; i++)); do
-    port_listening "$port" || return 0
-    sleep 0.1
-  done
-  die "port 127.0.0.1:$port is still accepting connections after stopping its server"
-}
-
-# wait_http URL PID TRIES: poll URL (0.2 s apart) until it answers 2xx;
-# fail early if PID died.
-wait_http() {
-  local url=$1 pid=$2 tries=$3 i
-  for ((i = 0; i < tries; i++)); do
-    if curl -fsS -o /dev/null --max-time 2 "$url" 2>/dev/null; then return 0; fi
-    is_alive "$pid" || return 1
-    sleep 0.2
-  done
-  return 1
-}
-
-show_log() {
-  local f=$1
-  [[ -f $f ]] || return 0
-  echo "----- last lines of $f -----" >&2
-  tail -n 25 "$f" >&2 || true
-  echo "-----" >&2
-}
-
-ratio() {  # A B -> A/B with 2 decimals, or n/a
-  awk -v a="${1:-}" -v b="${2:-}" 'BEGIN {
-    if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b + 0 > 0) printf "%.2f", a / b; else printf "n/a" }'
-}
-fmt_int() { awk -v v="${1:-}" 'BEGIN { if (v ~ /^[0-9.]+$/) printf "%.0f", v; else printf "n/a" }'; }
-fmt2() { awk -v v="${1:-}" 'BEGIN { if (v ~ /^[0-9.]+$/) printf "%.2f", v; else printf "n/a" }'; }
 
 # CPU seconds (user + system) used so far by every process in session $1
 # (pid == sid: nginx master + workers, uWSGI master + workers, the JVM).
@@ -523,40 +324,17 @@ start_uwsgi() {
 
 # ------------------------------------------------------------------ fronts --
 NGINX_WCONN=4096
+NGINX_HAS_UWSGI=1 NGINX_HAS_SCGI=1  # (uwsgi_temp_path and scgi_temp_path are set)
 
-# nginx_conf DIR WORKERS PORT -> DIR/nginx.conf
-nginx_conf() {
-  local d=$1 workers=$2 port=$3
-  mkdir -p "$d"
-  {
-    ((EUID == 0)) && echo "user root;"
-    cat <<EOF
-worker_processes $workers;
-worker_rlimit_nofile $NOFILE;
-pid $d/nginx.pid;
-error_log $d/error.log warn;
-events {
-    worker_connections $NGINX_WCONN;
-}
-http {
-    access_log off;
-    client_body_temp_path $d/client_body;
-    proxy_temp_path $d/proxy;
-    fastcgi_temp_path $d/fastcgi;
-    uwsgi_temp_path $d/uwsgi;
-    scgi_temp_path $d/scgi;
-    keepalive_requests 10000000;
-    keepalive_timeout 300s;
-    server {
-        listen 127.0.0.1:$port backlog=4096;
+# front_nginx_conf DIR WORKERS PORT -> DIR/nginx.conf
+front_nginx_conf() {
+  nginx_conf "$1" "$2" "    server {
+        listen 127.0.0.1:$3 backlog=4096;
         location / {
             include $UWSGI_PARAMS;
             uwsgi_pass 127.0.0.1:$UWSGI_PORT;
         }
-    }
-}
-EOF
-  } >"$d/nginx.conf"
+    }"
 }
 
 # start_front KIND WORKERS: starts nginx or Usher in front of uWSGI and checks
@@ -571,13 +349,13 @@ start_front() {
   FPORT[$kind]=$port FADMIN[$kind]="" FPID[$kind]=""
   case $kind in
     nginx)
-      nginx_conf "$dir" "$n" "$port"
+      front_nginx_conf "$dir" "$n" "$port"
       if ! nginx -t -q -p "$dir/" -c "$dir/nginx.conf" -e "$dir/error.log" >"$dir/check.log" 2>&1; then
         show_log "$dir/check.log"
         return 1
       fi
       logf="$dir/error.log"
-      start_bg "nginx" "$dir/stdout.log" nginx -p "$dir/" -c "$dir/nginx.conf" -e "$dir/error.log" -g 'daemon off;'
+      start_nginx nginx "$dir"
       pid=$LAST_PID
       FPID[$kind]=$pid FLOG[$kind]=$logf
       wait_http "http://127.0.0.1:$port/" "$pid" 100 || { show_log "$logf"; show_log "$dir/stdout.log"; return 1; }
@@ -585,21 +363,12 @@ start_front() {
     usher)
       free_port; admin=$FREE_PORT
       FADMIN[$kind]=$admin
-      local -a jopts=()
-      [[ -n $USHER_JAVA_OPTS ]] && read -r -a jopts <<<"$USHER_JAVA_OPTS"
       logf="$dir/usher.log"
-      start_bg "usher" "$logf" java -Xmx256m "${jopts[@]+"${jopts[@]}"}" -jar "$JAR_RUN" \
-        --listen "127.0.0.1:$port" --admin "127.0.0.1:$admin" \
+      start_usher "$logf" "$port" "$admin" 256m \
         --upstream "127.0.0.1:$UWSGI_PORT" --protocol uwsgi --event-loops "$n"
       pid=$LAST_PID
       FPID[$kind]=$pid FLOG[$kind]=$logf
-      if ! wait_http "http://127.0.0.1:$admin/readyz" "$pid" $((USHER_READY_TIMEOUT * 5)); then
-        log "usher: /readyz on 127.0.0.1:$admin did not answer 200 within ${USHER_READY_TIMEOUT}s (or the JVM exited)"
-        show_log "$logf"
-        return 1
-      fi
-      # Ready on admin; the data port must answer too.
-      wait_http "http://127.0.0.1:$port/" "$pid" 50 || { log "usher: ready but 127.0.0.1:$port/ does not answer 2xx"; show_log "$logf"; return 1; }
+      wait_usher "$pid" "$logf" "$port" "$admin" || return 1
       ;;
     *) die "internal: unknown front $kind" ;;
   esac
@@ -666,43 +435,10 @@ wait_quiet() {
 }
 
 # ---------------------------------------------------------------- wrk runs --
-# Per measurement, keyed FRONT:WORKERS:ROUND.
-declare -A RPS=() P50=() P99=() REQS=() NON2XX=() SOCKERR=() SOCKERR_LINE=() STATUS=() POS=()
-declare -A LDROPS=() CONTENDED=() CPU_OTHER=() CPU_WRK=() CPU_FRONT=() CPU_UWSGI=()
+# Per measurement, keyed FRONT:WORKERS:ROUND (besides RPS, STATUS, CONTENDED
+# etc. from lib.sh).
+declare -A SOCKERR_LINE=() LDROPS=() CPU_OTHER=() CPU_WRK=() CPU_FRONT=() CPU_UWSGI=()
 declare -A QFULL=() UWSGI_ERRLINES=() FRONT_ERRLINES=() TW_AFTER=()
-
-# parse_wrk FILE -> "rps p50_ms p99_ms requests non2xx socket_errors"
-parse_wrk() {
-  awk '
-    function ms(v,   n, u) {
-      n = v; sub(/[a-z]+$/, "", n)
-      u = v; sub(/^[0-9.]+/, "", u)
-      if (u == "us") return n / 1000
-      if (u == "ms") return n + 0
-      if (u == "s")  return n * 1000
-      if (u == "m")  return n * 60000
-      if (u == "h")  return n * 3600000
-      return -1
-    }
-    /^Requests\/sec:/               { rps = $2 }
-    $1 == "50%"                     { p50 = ms($2) }
-    $1 == "99%"                     { p99 = ms($2) }
-    / requests in /                 { req = $1 }
-    /Non-2xx or 3xx responses:/     { non2xx = $NF }
-    /Socket errors:/                { gsub(/,/, ""); err = $4 + $6 + $8 + $10 }
-    END {
-      if (rps == "" || p50 == "" || p99 == "") { print "FAIL"; exit }
-      printf "%.2f %.3f %.3f %d %d %d\n", rps, p50, p99, req, non2xx, err
-    }' "$1"
-}
-
-# run_wrk PORT OUTFILE DURATION
-run_wrk() {
-  local port=$1 outf=$2 dur=$3 secs
-  secs=$(dur_secs "$dur")
-  timeout -k 5 $((secs + 60)) \
-    wrk --latency -t"$THREADS" -c"$CONNECTIONS" -d"$dur" "http://127.0.0.1:$port/" >"$outf" 2>&1
-}
 
 file_size() { stat -c %s "$1" 2>/dev/null || echo 0; }
 # log_since FILE OFFSET: what was appended to FILE after byte OFFSET
@@ -772,21 +508,11 @@ measure() {
     STATUS[$key]="wrk-failed"
     return 0
   fi
-  local parsed
-  parsed=$(parse_wrk "$raw")
-  if [[ $parsed == FAIL ]]; then
-    log "could not parse wrk output for $front ($n, round $r):"; show_log "$raw"
-    STATUS[$key]="parse-failed"
-    return 0
-  fi
-  local rps p50 p99 reqs non2xx sockerr
-  read -r rps p50 p99 reqs non2xx sockerr <<<"$parsed"
-  RPS[$key]=$rps P50[$key]=$p50 P99[$key]=$p99 REQS[$key]=$reqs NON2XX[$key]=$non2xx SOCKERR[$key]=$sockerr
+  record_wrk "$key" "$raw" "$front ($n, round $r)"
+  [[ ${STATUS[$key]} != parse-failed ]] || return 0
   SOCKERR_LINE[$key]=$(grep -m1 'Socket errors:' "$raw" | sed 's/^[[:space:]]*//' || true)
-  STATUS[$key]="ok"
-  if ((non2xx > 0 || sockerr > 0)); then
-    STATUS[$key]="errors"
-    log "WARNING: $front ($n, round $r): $non2xx non-2xx responses, $sockerr socket errors (${SOCKERR_LINE[$key]:-})"
+  if [[ ${STATUS[$key]} == errors ]]; then
+    log "WARNING: $front ($n, round $r): ${NON2XX[$key]} non-2xx responses, ${SOCKERR[$key]} socket errors (${SOCKERR_LINE[$key]:-})"
   fi
   # The front must still answer correctly after the load.
   if ! check_front "$front"; then
@@ -820,14 +546,7 @@ warm_up() {
 FRONTS=(nginx usher)
 # Round r measures FRONTS rotated by r-1 places (nginx usher, usher nginx, …),
 # so neither front is always measured first.
-declare -A ROUND_ORDER=()
-for ((r = 1; r <= ROUNDS; r++)); do
-  order=()
-  for ((i = 0; i < ${#FRONTS[@]}; i++)); do
-    order+=("${FRONTS[(i - (r - 1) % ${#FRONTS[@]} + ${#FRONTS[@]}) % ${#FRONTS[@]}]}")
-  done
-  ROUND_ORDER[$r]="${order[*]}"
-done
+round_orders "${FRONTS[@]}"
 
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 DATE_START=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
@@ -874,82 +593,16 @@ stop_pid "$UWSGI_PID"
 cp "$UWSGI_LOG" "$OUT/raw/uwsgi-server.log" 2>/dev/null || true
 
 # ----------------------------------------------------------------- reports --
-ver_nginx=$(nginx -v 2>&1 | sed 's/^nginx version: nginx\///' || true)
+common_versions
 ver_uwsgi=$(uwsgi --version 2>/dev/null || true)
 ver_python=$(awk '/^Python version:/ {sub(/^Python version: /, ""); print; exit}' "$UWSGI_LOG" 2>/dev/null || true)
-ver_wrk=$({ wrk -v 2>&1 || true; } | awk 'NR == 1 {print $2}')
-ver_java=$({ java -version 2>&1 || true; } | awk 'NR == 1' | tr -d '"')
-ver_java_rt=$({ java -version 2>&1 || true; } | awk 'NR == 2')
-cpu_model=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo 2>/dev/null || true)
 TW_REUSE=$(cat /proc/sys/net/ipv4/tcp_tw_reuse 2>/dev/null || echo "?")
 PORT_RANGE=$(tr '\t' '-' </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo "?")
 
-# stats V... -> "median min max count" over the numeric arguments (the median
-# of an even count is the mean of the middle two), or "NaN NaN NaN 0".
-stats() {
-  awk 'BEGIN {
-    n = 0
-    for (i = 1; i < ARGC; i++) if (ARGV[i] ~ /^[0-9.]+$/) v[++n] = ARGV[i] + 0
-    if (n == 0) { print "NaN NaN NaN 0"; exit }
-    for (i = 2; i <= n; i++) { x = v[i]; for (j = i - 1; j >= 1 && v[j] > x; j--) v[j + 1] = v[j]; v[j + 1] = x }
-    med = (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
-    printf "%.3f %.3f %.3f %d\n", med, v[1], v[n], n
-  }' "$@"
-}
-
 # Per front and worker count, across rounds (only rounds with status "ok": no
-# wrk failure, no non-2xx, no socket errors, front still correct): MED_*
-# medians, *_MIN/*_MAX ranges, N_OK rounds used, N_CONT rounds with other load;
-# TOT_* totals over every round; AGG_STATUS.
-declare -A MED_RPS=() MED_P50=() MED_P99=() RPS_MIN=() RPS_MAX=() P99_MIN=() P99_MAX=()
-declare -A N_OK=() N_CONT=() TOT_REQS=() TOT_NON2XX=() TOT_SOCKERR=() AGG_STATUS=()
-aggregate() {
-  local t n r k st
-  local -a vr vp50 vp99
-  local -A cnt
-  for n in "${WORKERS[@]}"; do
-    for t in "${FRONTS[@]}"; do
-      k="$t:$n"
-      vr=() vp50=() vp99=()
-      cnt=()
-      local treq=0 tn2=0 tse=0 any=0 ncont=0
-      for ((r = 1; r <= ROUNDS; r++)); do
-        st=${STATUS[$k:$r]:-not-run}
-        cnt[$st]=$(( ${cnt[$st]:-0} + 1 ))
-        [[ -z ${CONTENDED[$k:$r]:-} ]] || ncont=$((ncont + 1))
-        if [[ -n ${REQS[$k:$r]:-} ]]; then
-          any=1
-          treq=$((treq + ${REQS[$k:$r]})) tn2=$((tn2 + ${NON2XX[$k:$r]})) tse=$((tse + ${SOCKERR[$k:$r]}))
-        fi
-        [[ $st == ok ]] || continue
-        vr+=("${RPS[$k:$r]}") vp50+=("${P50[$k:$r]}") vp99+=("${P99[$k:$r]}")
-      done
-      N_CONT[$k]=$ncont
-      if ((any)); then TOT_REQS[$k]=$treq TOT_NON2XX[$k]=$tn2 TOT_SOCKERR[$k]=$tse; fi
-      local med lo hi c
-      read -r med lo hi c <<<"$(stats "${vr[@]+"${vr[@]}"}")"
-      N_OK[$k]=$c
-      if ((c > 0)); then
-        MED_RPS[$k]=$med RPS_MIN[$k]=$lo RPS_MAX[$k]=$hi
-        read -r med _ _ _ <<<"$(stats "${vp50[@]}")"; MED_P50[$k]=$med
-        read -r med lo hi _ <<<"$(stats "${vp99[@]}")"; MED_P99[$k]=$med P99_MIN[$k]=$lo P99_MAX[$k]=$hi
-      fi
-      # "ok" when every round was, else e.g. "ok 2/3; errors 1" (no commas: CSV)
-      if [[ ${cnt[ok]:-0} == "$ROUNDS" ]]; then
-        AGG_STATUS[$k]="ok"
-      elif ((${#cnt[@]} == 1)); then
-        AGG_STATUS[$k]=${!cnt[*]}
-      else
-        local sum="ok ${cnt[ok]:-0}/$ROUNDS" s2
-        for s2 in $(printf '%s\n' "${!cnt[@]}" | sort); do
-          [[ $s2 == ok ]] || sum+="; $s2 ${cnt[$s2]}"
-        done
-        AGG_STATUS[$k]=$sum
-      fi
-    done
-  done
-}
-aggregate
+# wrk failure, no non-2xx, no socket errors, front still correct): MED_RPS
+# etc. and N_CONT (rounds with other load), see lib.sh.
+aggregate "${FRONTS[@]}"
 
 CSV="$OUT/uwsgi-bench.csv"
 MD="$OUT/uwsgi-bench.md"
@@ -985,72 +638,15 @@ done
 # --- chart: median req/s with min–max bars, and median p99
 CHART_NOTE=""
 make_chart() {
-  local present=() t n
-  for t in "${FRONTS[@]}"; do
-    for n in "${WORKERS[@]}"; do
-      if [[ -n ${MED_RPS[$t:$n]:-} ]]; then present+=("$t"); break; fi
-    done
-  done
-  ((${#present[@]})) || { CHART_NOTE="not drawn (no data)"; return 0; }
-  local dat_rps="$TMP/rps.dat" dat_p99="$TMP/p99.dat"
-  {
-    printf 'workers'; printf ' %s min max' "${present[@]}"; echo
-    for n in "${WORKERS[@]}"; do
-      printf '"%s worker%s"' "$n" "$([[ $n == 1 ]] || echo s)"
-      for t in "${present[@]}"; do
-        printf ' %s %s %s' "${MED_RPS[$t:$n]:-?}" "${RPS_MIN[$t:$n]:-?}" "${RPS_MAX[$t:$n]:-?}"
-      done
-      echo
-    done
-  } >"$dat_rps"
-  {
-    printf 'workers'; printf ' %s' "${present[@]}"; echo
-    for n in "${WORKERS[@]}"; do
-      printf '"%s worker%s"' "$n" "$([[ $n == 1 ]] || echo s)"
-      for t in "${present[@]}"; do printf ' %s' "${MED_P99[$t:$n]:-?}"; done
-      echo
-    done
-  } >"$dat_p99"
-  local ns=${#present[@]}
+  chart_data "${FRONTS[@]}" || { CHART_NOTE="not drawn (no data)"; return 0; }
   if ! command -v gnuplot >/dev/null 2>&1; then
     CHART_NOTE="not drawn (gnuplot not installed: apt-get install gnuplot-nox)"
     warn_loud "chart $CHART_NOTE"
     return 0
   fi
-  local term="pngcairo size 1280,560 font 'DejaVu Sans,10'"
-  gnuplot -e "set terminal pngcairo" >/dev/null 2>&1 </dev/null || term="png size 1280,560"
-  cat >"$TMP/chart.gp" <<EOF
-set terminal $term
-set output '$PNG'
-set datafile missing '?'
-set style data histograms
-set style fill solid 0.85 border -1
-set boxwidth 0.9 relative
-set grid ytics
-set key top right
-set key autotitle columnheader
-set yrange [0:*]
-set xrange [-0.6:${#WORKERS[@]} - 0.4]
-set offsets 0, 0, graph 0.12, 0
-set xtics nomirror
-ns = $ns
-xpos(j) = column(0) + (j - (ns - 1) / 2.0) / (ns + 1.0)
-set multiplot layout 1,2 title "Usher vs nginx in front of one uWSGI ($UWSGI_PROCESSES proc x $UWSGI_THREADS thr) — median of $ROUNDS interleaved round(s) of wrk -t$THREADS -c$CONNECTIONS -d$DURATION, 127.0.0.1, nproc $NCPU"
-set title "Throughput, median req/s (bars: min–max over rounds; higher is better)"
-set style histogram errorbars gap 1 lw 1
-plot for [j=0:ns-1] '$dat_rps' using (column(2+3*j)):(column(3+3*j)):(column(4+3*j)):xtic(1) title columnheader(2+3*j), \\
-     for [j=0:ns-1] '$dat_rps' using (xpos(j)):(column(4+3*j)):(sprintf("%.0f", column(2+3*j))) with labels offset 0,0.6 font ',8' notitle
-set title "Median p99 latency (ms, lower is better)"
-set style histogram clustered gap 1
-plot for [i=2:ns+1] '$dat_p99' using i:xtic(1) title columnheader(i), \\
-     for [i=2:ns+1] '$dat_p99' using (xpos(i-2)):i:(sprintf("%.2f", column(i))) with labels offset 0,0.6 font ',8' notitle
-unset multiplot
-EOF
-  if gnuplot "$TMP/chart.gp" >"$TMP/gnuplot.log" 2>&1 </dev/null && [[ -s $PNG ]]; then
-    CHART_NOTE="gnuplot"
+  if gnuplot_chart "Usher vs nginx in front of one uWSGI ($UWSGI_PROCESSES proc x $UWSGI_THREADS thr) — median of $ROUNDS interleaved round(s) of wrk -t$THREADS -c$CONNECTIONS -d$DURATION, 127.0.0.1, nproc $NCPU"; then
     return 0
   fi
-  log "gnuplot failed:"; show_log "$TMP/gnuplot.log"
   CHART_NOTE="not drawn (gnuplot failed)"
   warn_loud "chart $CHART_NOTE"
 }
@@ -1085,18 +681,14 @@ val_or_dash() {  # FORMATTER VALUE STATUS -> value, "-" if none, "*" suffix if n
     echo "**Contended**: another benchmark, build or busy process ran during some measurements (column \"contended rounds\", and \"other load during\" per round); those rounds are distorted."
   fi
   echo
-  echo "- Command: \`$ORIG_CMD\`"
-  echo "- Date: $DATE_START (finished $(date -u '+%H:%M:%S UTC'))"
-  echo "- Machine: \`nproc\` = $NCPU; ${cpu_model:-unknown CPU}; Linux $(uname -r); load average at start $LOAD_START, at end $LOAD_END"
-  echo "- Versions: nginx $ver_nginx; uWSGI $ver_uwsgi (python3 plugin, Python ${ver_python:-?}); wrk $ver_wrk; java: $ver_java ($ver_java_rt)"
-  echo "- Repo: $GIT_REV (at start); Usher jar (copied at start, the copy was run): $JAR_INFO"
+  md_run_info "uWSGI $ver_uwsgi (python3 plugin, Python ${ver_python:-?})"
   echo "- Backend (one server shared by both fronts, started once): \`$UWSGI_CMD_SHOWN\` — the app returns a fixed ${#BODY}-byte \`text/plain\` body with Content-Length"
   echo "- nginx: \`worker_processes N\`, \`location / { include /etc/nginx/uwsgi_params; uwsgi_pass 127.0.0.1:PORT; }\`, access_log off, client keep-alive (\`keepalive_requests 10000000\`)"
   echo "- Usher: \`java -Xmx256m${USHER_JAVA_OPTS:+ $USHER_JAVA_OPTS} -jar ${JAR#"$REPO_ROOT"/} --listen … --admin … --upstream 127.0.0.1:PORT --protocol uwsgi --event-loops N\`, ready when \`/readyz\` answers 200, then, once per worker count before round 1, $WARMUP of unrecorded wrk warm-up (same wrk settings) in parts of up to ${WARMUP_ROUND_S}s; warm-up req/s per part: $(for n in "${WORKERS[@]}"; do printf '%s loop%s: %s; ' "$n" "$([[ $n == 1 ]] || echo s)" "${WARM_RPS[$n]:-none}"; done | sed 's/; $//')"
   echo "- Load: \`wrk --latency -t$THREADS -c$CONNECTIONS -d$DURATION http://127.0.0.1:PORT/\`, one front at a time, everything on 127.0.0.1; $ROUNDS interleaved round(s) per worker count, medians reported; before and after every measurement the front is checked to be running and to return the app's exact body"
   echo "- TCP: the uwsgi protocol has no keep-alive, so both fronts open one connection to uWSGI per request (inherent, as with nginx's \`uwsgi_pass\`). \`net.ipv4.tcp_tw_reuse\` = $TW_REUSE, ephemeral ports $PORT_RANGE, \`net.core.somaxconn\` = $SOMAXCONN; TIME_WAIT sockets on the machine: $TW_START at start"
   if ((${#KILLED[@]})); then
-    echo "- **Shutdown: did not exit within ${STOP_GRACE_S}s of SIGTERM and were SIGKILLed: $(printf '%s\n' "${KILLED[@]}" | sort | uniq -c | awk '{printf "%s%s ×%d", (NR > 1 ? ", " : ""), $2, $1}')**"
+    echo "- **Shutdown: did not exit within ${STOP_GRACE_S}s of SIGTERM and were SIGKILLed: $(killed_list)**"
   fi
   echo
   echo "> Shared, noisy machine: wrk, the front, and uWSGI all compete for the same $NCPU cores."
