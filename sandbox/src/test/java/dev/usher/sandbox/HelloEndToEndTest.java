@@ -1,0 +1,170 @@
+package dev.usher.sandbox;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.usher.operator.resource.ProxiedApp;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.StreamSupport;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer.OrderAnnotation;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/** examples/hello in the sandbox: the API server, the operator, the stand-ins, python backends and the real proxy. */
+@TestMethodOrder(OrderAnnotation.class)
+class HelloEndToEndTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    static Path work;
+    static Sandbox sandbox;
+    static KubernetesClient client;
+    static int port;
+
+    @BeforeAll
+    static void up() {
+        sandbox = new Sandbox(work, ProxyJar.find());
+        client = sandbox.client();
+        sandbox.apply(Path.of("../examples/hello"));
+        await().atMost(Duration.ofSeconds(60)).until(() -> sandbox.localPort("hello", 80).isPresent());
+        port = sandbox.localPort("hello", 80).getAsInt();
+    }
+
+    @AfterAll
+    static void down() {
+        if (sandbox != null) {
+            sandbox.close();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void helloComesUpAndEveryPodAnswers() throws IOException {
+        awaitSettled(2);
+        ProxiedApp app = app();
+        assertThat(app.getStatus().readyReplicas()).isEqualTo(2);
+        assertThat(app.getStatus().upstreams()).isEqualTo(2);
+        assertThat(app.getStatus().proxy().readyReplicas()).isEqualTo(2);
+        assertThat(app.getStatus().url()).isEqualTo("http://hello.default.svc:80");
+
+        Set<String> answered = new HashSet<>();
+        for (int i = 0; i < 40; i++) {
+            Http.Response r = Http.get(port, "/");
+            assertThat(r.status()).isEqualTo(200);
+            answered.add(r.body().trim().replace("Hostname: ", ""));
+        }
+        assertThat(answered).containsExactlyInAnyOrderElementsOf(podNames("backend"));
+    }
+
+    @Test
+    @Order(2)
+    void scalesTwoToSixToOneUnderLoadWithoutAFailedRequest() throws Exception {
+        awaitSettled(2);
+        try (Load load = new Load(port, 20, 20_000, 90)) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> load.ok() > 100);
+            scale(6);
+            awaitSettled(6);
+            scale(1);
+            awaitSettled(1);
+            load.close();
+            assertThat(load.failures()).isEmpty();
+            assertThat(load.ok()).isGreaterThan(500);
+        }
+        scale(2);
+        awaitSettled(2);
+    }
+
+    @Test
+    @Order(3)
+    void aKilledBackendIsRestartedWhileRequestsKeepSucceeding() throws Exception {
+        awaitSettled(2);
+        String victim = podNames("backend").get(0);
+        ProcessHandle process = ProcessHandle.current().descendants()
+                .filter(p -> p.info().arguments().map(a -> List.of(a).contains(victim)).orElse(false))
+                .findFirst().orElseThrow();
+        try (Load load = new Load(port, 10, 5_000, 60)) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> load.ok() > 50);
+            process.destroyForcibly();
+            await().atMost(Duration.ofSeconds(30)).until(() -> restarts(victim) == 1);
+            awaitSettled(2);
+            int before = load.ok();
+            await().atMost(Duration.ofSeconds(10)).until(() -> load.ok() > before + 50);
+            load.close();
+            assertThat(load.failures()).isEmpty();
+        }
+    }
+
+    private static ProxiedApp app() {
+        return client.resources(ProxiedApp.class).inNamespace(Sandbox.NAMESPACE).withName("hello").get();
+    }
+
+    private static void scale(int replicas) {
+        client.resources(ProxiedApp.class).inNamespace(Sandbox.NAMESPACE).withName("hello").scale(replicas);
+    }
+
+    private static List<Pod> pods(String component) {
+        return client.pods().inNamespace(Sandbox.NAMESPACE).withLabel("usher.dev/component", component).list().getItems();
+    }
+
+    private static List<String> podNames(String component) {
+        return pods(component).stream().map(p -> p.getMetadata().getName()).toList();
+    }
+
+    private static int restarts(String pod) {
+        Pod p = client.pods().inNamespace(Sandbox.NAMESPACE).withName(pod).get();
+        return p.getStatus().getContainerStatuses().get(0).getRestartCount();
+    }
+
+    /**
+     * The app Ready with this many backends, no Pod terminating, every proxy's pool holding exactly
+     * the ready backend Pods, and the Service answering.
+     */
+    private static void awaitSettled(int replicas) {
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).ignoreExceptions().until(() -> {
+            ProxiedApp app = app();
+            if (!Status.ready(app) || app.getStatus().readyReplicas() != replicas || app.getStatus().upstreams() != replicas) {
+                return false;
+            }
+            List<Pod> backends = pods("backend");
+            List<Pod> proxies = pods("proxy");
+            if (backends.size() != replicas || proxies.size() != 2 || !backends.stream().allMatch(Pods::ready)
+                    || !proxies.stream().allMatch(Pods::ready)) {
+                return false;
+            }
+            Set<String> ready = new HashSet<>();
+            backends.forEach(p -> ready.add(Pods.ip(p) + ":8000"));
+            for (Pod proxy : proxies) {
+                if (!ready.equals(pool(proxy))) {
+                    return false;
+                }
+            }
+            // and the Service port forwards to the proxies
+            return Http.get(port, "/").status() == 200;
+        });
+    }
+
+    /** The upstreams a proxy sends new requests to, from its admin port. */
+    private static Set<String> pool(Pod proxy) throws IOException {
+        JsonNode upstreams = JSON.readTree(URI.create("http://" + Pods.ip(proxy) + ":9901/upstreams").toURL()).path("upstreams");
+        Set<String> out = new HashSet<>();
+        StreamSupport.stream(upstreams.spliterator(), false)
+                .filter(u -> "ready".equals(u.path("condition").asText()))
+                .forEach(u -> out.add(u.path("address").asText()));
+        return out;
+    }
+}
