@@ -6,6 +6,9 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.http.Dispatcher;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -13,6 +16,9 @@ import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
  * The embedded API server: fabric8's mock server in CRUD mode with the ProxiedApp CRD installed. It
@@ -31,12 +37,24 @@ final class ApiServer implements AutoCloseable {
         MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
     }
 
+    private static final Set<String> MUTATING = Set.of("POST", "PUT", "PATCH", "DELETE");
+
     private final KubernetesMockServer server;
     private final KubernetesClient client;
+    private final ConcurrentLinkedQueue<String> writes = new ConcurrentLinkedQueue<>();
 
     ApiServer(int port) {
-        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-                new KubernetesCrudDispatcher(), false);
+        KubernetesCrudDispatcher crud = new KubernetesCrudDispatcher();
+        Dispatcher recording = new Dispatcher() {
+            @Override
+            public MockResponse dispatch(RecordedRequest request) {
+                if (MUTATING.contains(request.getMethod())) {
+                    writes.add(request.getMethod() + " " + request.getPath());
+                }
+                return crud.dispatch(request);
+            }
+        };
+        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), recording, false);
         server.init(InetAddress.getLoopbackAddress(), port);
         client = server.createClient();
         try (InputStream crd = ApiServer.class.getResourceAsStream(CRD)) {
@@ -48,6 +66,11 @@ final class ApiServer implements AutoCloseable {
 
     KubernetesClient client() {
         return client;
+    }
+
+    /** Every write so far (method and path), to tell who changed what. */
+    List<String> writes() {
+        return List.copyOf(writes);
     }
 
     String url() {

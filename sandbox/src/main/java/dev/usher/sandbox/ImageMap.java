@@ -17,13 +17,14 @@ import java.util.regex.Pattern;
 
 /**
  * Which local command a Pod of a given image runs: the sandbox has no container runtime. Each
- * example names its images in {@code sandbox.yaml} ({@code images: {<image>: {command: [...]}}}).
+ * example names its images in {@link #FILE} ({@code images: {<image>: {command: [...]}}}).
  * The command runs in the example's folder, replaces the container's own command and args, and may
  * use {@code ${VAR}} from the Pod's environment (the node adds POD_NAME, POD_NAMESPACE, POD_IP, PORT).
  */
 final class ImageMap {
 
-    static final String FILE = "sandbox.yaml";
+    /** YAML, but not named .yaml: kubectl apply -f on the example folder must not read it. */
+    static final String FILE = "sandbox.images";
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
     private static final Pattern VAR = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}");
 
@@ -42,7 +43,7 @@ final class ImageMap {
     private final Map<String, Command> commands = new ConcurrentHashMap<>();
     private final List<Path> files = new ArrayList<>();
 
-    /** Reads {@code dir/sandbox.yaml} when there is one. */
+    /** Reads the folder's {@link #FILE} when there is one. */
     void load(Path dir) {
         Path file = dir.resolve(FILE);
         if (!Files.exists(file)) {

@@ -62,11 +62,16 @@ final class Sandbox implements AutoCloseable {
         return api.client();
     }
 
+    /** Every write to the API server so far, by anyone (method and path). */
+    List<String> writes() {
+        return api.writes();
+    }
+
     Path kubeconfig() {
         return kubeconfig;
     }
 
-    /** Creates every resource in the folder's YAML files (but its sandbox.yaml, which maps its images). */
+    /** Loads the folder's image map, then creates every resource in its YAML files. */
     List<HasMetadata> apply(Path dir) {
         images.load(dir);
         List<HasMetadata> created = new ArrayList<>();
@@ -89,7 +94,7 @@ final class Sandbox implements AutoCloseable {
 
     private static boolean isManifest(Path file) {
         String name = file.getFileName().toString();
-        return (name.endsWith(".yaml") || name.endsWith(".yml")) && !name.equals(ImageMap.FILE);
+        return name.endsWith(".yaml") || name.endsWith(".yml");
     }
 
     private HasMetadata create(JsonNode doc) {

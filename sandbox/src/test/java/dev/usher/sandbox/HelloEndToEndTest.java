@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.usher.operator.resource.ProxiedApp;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
@@ -107,6 +109,48 @@ class HelloEndToEndTest {
             load.close();
             assertThat(load.failures()).isEmpty();
         }
+    }
+
+    @Test
+    @Order(4)
+    void aProxyConfigChangeRollsTheProxiesWithoutAFailedRequest() throws Exception {
+        awaitSettled(2);
+        List<String> before = podNames("proxy");
+        try (Load load = new Load(port, 10, 10_000, 60)) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> load.ok() > 50);
+            client.resources(ProxiedApp.class).inNamespace(Sandbox.NAMESPACE).withName("hello")
+                    .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"proxy\":{\"maxBodySize\":\"2Mi\"}}}");
+            await().atMost(Duration.ofSeconds(60)).until(() -> podNames("proxy").stream().noneMatch(before::contains));
+            awaitSettled(2);
+            load.close();
+            assertThat(load.failures()).isEmpty();
+        }
+    }
+
+    @Test
+    @Order(5)
+    void withTheOperatorStoppedTrafficFlowsAndARestartWritesNothing() throws Exception {
+        awaitSettled(2);
+        try (Load load = new Load(port, 10, 5_000, 60)) {
+            sandbox.stopOperator();
+            int before = load.ok();
+            await().atMost(Duration.ofSeconds(10)).until(() -> load.ok() > before + 200);
+            int writes = sandbox.writes().size();
+            sandbox.startOperator();
+            // Nothing changed while it was away: after its first reconcile, not one write of its own.
+            await().during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(10))
+                    .until(() -> operatorWrites(sandbox.writes().subList(writes, sandbox.writes().size())).isEmpty());
+            load.close();
+            assertThat(load.failures()).isEmpty();
+        }
+        awaitSettled(2);
+    }
+
+    /** Writes that are not the stand-ins': Pods, their status, EndpointSlices and Deployment status are theirs. */
+    private static List<String> operatorWrites(List<String> writes) {
+        return writes.stream()
+                .filter(w -> !w.contains("/pods") && !w.contains("/endpointslices") && !w.matches(".*/deployments/[^/]+/status.*"))
+                .toList();
     }
 
     private static ProxiedApp app() {
