@@ -50,6 +50,10 @@ final class Forwarder implements AutoCloseable {
         }
     }
 
+    boolean hasEndpoints() {
+        return !endpoints.isEmpty();
+    }
+
     private void accept() {
         while (!server.isClosed()) {
             try {

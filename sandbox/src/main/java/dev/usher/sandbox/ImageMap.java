@@ -51,7 +51,7 @@ final class ImageMap {
         }
         try {
             JsonNode images = YAML.readTree(file.toFile()).path("images");
-            images.fields().forEachRemaining(e -> {
+            images.properties().forEach(e -> {
                 List<String> argv = new ArrayList<>();
                 e.getValue().path("command").forEach(a -> argv.add(a.asText()));
                 if (argv.isEmpty()) {

@@ -72,7 +72,7 @@ public final class Main {
         for (String app : apps) {
             Status.awaitReady(sandbox.client(), app, Duration.ofMinutes(3));
             ProxiedApp a = sandbox.client().resources(ProxiedApp.class).inNamespace(Sandbox.NAMESPACE).withName(app).get();
-            int port = sandbox.localPort(app, a.getSpec().proxy().port()).orElseThrow();
+            int port = Status.awaitPort(sandbox, app, a.getSpec().proxy().port(), Duration.ofSeconds(30));
             System.out.printf("%n%s is Ready: %d replicas, %d upstreams; in the sandbox its Service is %s%n", app,
                     a.getStatus().readyReplicas(), a.getStatus().upstreams(), a.getStatus().url());
             System.out.printf("  curl http://127.0.0.1:%d/%n", port);

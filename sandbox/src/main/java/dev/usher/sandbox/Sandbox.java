@@ -104,7 +104,7 @@ final class Sandbox implements AutoCloseable {
         return api.client().resource(resource).inNamespace(NAMESPACE).create();
     }
 
-    /** The 127.0.0.1 port that serves a Service's port, once the sandbox has opened it. */
+    /** The 127.0.0.1 port that serves a Service's port, once it has a ready endpoint. */
     OptionalInt localPort(String service, int port) {
         return servicePorts.localPort(NAMESPACE, service, port);
     }

@@ -42,10 +42,10 @@ final class ServicePorts implements AutoCloseable {
         }
     }
 
-    /** The local port of a Service's port, once the sandbox serves it. */
+    /** The local port of a Service's port, once it has a ready endpoint to forward to. */
     OptionalInt localPort(String namespace, String service, int port) {
         Forwarder f = forwarders.get(key(namespace, service, port));
-        return f == null ? OptionalInt.empty() : OptionalInt.of(f.port());
+        return f == null || !f.hasEndpoints() ? OptionalInt.empty() : OptionalInt.of(f.port());
     }
 
     private static String key(String namespace, String service, int port) {

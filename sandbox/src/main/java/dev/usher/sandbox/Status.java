@@ -5,7 +5,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
-/** Reading a ProxiedApp's conditions. */
+/** Waiting for a ProxiedApp to be Ready and for its Service to forward to a proxy. */
 final class Status {
 
     static boolean ready(ProxiedApp app) {
@@ -23,6 +23,19 @@ final class Status {
             }
             TimeUnit.MILLISECONDS.sleep(200);
         }
+    }
+
+    /** Polls until the Service's port forwards to a ready proxy (a pass of the Service port stand-in after Ready). */
+    static int awaitPort(Sandbox sandbox, String service, int port, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (sandbox.localPort(service, port).isEmpty()) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("Service " + service + ":" + port + " has no ready endpoint after "
+                        + timeout.toSeconds() + " s");
+            }
+            TimeUnit.MILLISECONDS.sleep(100);
+        }
+        return sandbox.localPort(service, port).getAsInt();
     }
 
     private Status() {

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.usher.operator.resource.ProxiedApp;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
@@ -83,7 +84,7 @@ class HelloEndToEndTest {
             awaitSettled(6);
             scale(1);
             awaitSettled(1);
-            load.close();
+            load.stop();
             assertThat(load.failures()).isEmpty();
             assertThat(load.ok()).isGreaterThan(500);
         }
@@ -106,7 +107,7 @@ class HelloEndToEndTest {
             awaitSettled(2);
             int before = load.ok();
             await().atMost(Duration.ofSeconds(10)).until(() -> load.ok() > before + 50);
-            load.close();
+            load.stop();
             assertThat(load.failures()).isEmpty();
         }
     }
@@ -122,7 +123,7 @@ class HelloEndToEndTest {
                     .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"proxy\":{\"maxBodySize\":\"2Mi\"}}}");
             await().atMost(Duration.ofSeconds(60)).until(() -> podNames("proxy").stream().noneMatch(before::contains));
             awaitSettled(2);
-            load.close();
+            load.stop();
             assertThat(load.failures()).isEmpty();
         }
     }
@@ -140,10 +141,32 @@ class HelloEndToEndTest {
             // Nothing changed while it was away: after its first reconcile, not one write of its own.
             await().during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(10))
                     .until(() -> operatorWrites(sandbox.writes().subList(writes, sandbox.writes().size())).isEmpty());
-            load.close();
+            load.stop();
             assertThat(load.failures()).isEmpty();
         }
         awaitSettled(2);
+    }
+
+    @Test
+    @Order(6)
+    void aPodOfAnUnmappedImageWaitsWithTheReasonInItsStatus() {
+        client.resource(new DeploymentBuilder()
+                .withNewMetadata().withName("unmapped").withNamespace(Sandbox.NAMESPACE).endMetadata()
+                .withNewSpec()
+                    .withNewSelector().addToMatchLabels("app", "unmapped").endSelector()
+                    .withNewTemplate()
+                        .withNewMetadata().addToLabels("app", "unmapped").endMetadata()
+                        .withNewSpec().addNewContainer().withName("app").withImage("example/unmapped:1").endContainer().endSpec()
+                    .endTemplate()
+                .endSpec()
+                .build()).create();
+        await().atMost(Duration.ofSeconds(10)).ignoreExceptions().untilAsserted(() -> {
+            Pod pod = client.pods().inNamespace(Sandbox.NAMESPACE).withLabel("app", "unmapped").list().getItems().get(0);
+            assertThat(pod.getStatus().getPhase()).isEqualTo("Pending");
+            var waiting = pod.getStatus().getContainerStatuses().get(0).getState().getWaiting();
+            assertThat(waiting.getReason()).isEqualTo("ErrImageNotMapped");
+            assertThat(waiting.getMessage()).contains("example/unmapped:1", ImageMap.FILE);
+        });
     }
 
     /** Writes that are not the stand-ins': Pods, their status, EndpointSlices and Deployment status are theirs. */
@@ -204,7 +227,7 @@ class HelloEndToEndTest {
 
     /** The upstreams a proxy sends new requests to, from its admin port. */
     private static Set<String> pool(Pod proxy) throws IOException {
-        JsonNode upstreams = JSON.readTree(URI.create("http://" + Pods.ip(proxy) + ":9901/upstreams").toURL()).path("upstreams");
+        JsonNode upstreams = JSON.readTree(URI.create("http://" + Pods.ip(proxy) + ":9901/upstreams").toURL().openStream()).path("upstreams");
         Set<String> out = new HashSet<>();
         StreamSupport.stream(upstreams.spliterator(), false)
                 .filter(u -> "ready".equals(u.path("condition").asText()))

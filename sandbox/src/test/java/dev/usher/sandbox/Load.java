@@ -60,11 +60,17 @@ final class Load implements AutoCloseable {
         return new ArrayList<>(failures);
     }
 
-    /** Stops the clients and waits for their last requests. */
-    @Override
-    public void close() throws InterruptedException {
+    /** Stops the clients and waits for their last requests, so that every failure is counted. */
+    void stop() throws InterruptedException {
         stop.set(true);
         clients.shutdown();
         clients.awaitTermination(15, TimeUnit.SECONDS);
+    }
+
+    /** Stops the clients when a test ends early; a test that checks failures calls {@link #stop()} first. */
+    @Override
+    public void close() {
+        stop.set(true);
+        clients.shutdownNow();
     }
 }
