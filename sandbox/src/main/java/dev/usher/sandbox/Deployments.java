@@ -106,8 +106,7 @@ final class Deployments {
 
     private void terminate(Pod p) {
         LOG.info("pod {}/{} terminating", p.getMetadata().getNamespace(), p.getMetadata().getName());
-        client.pods().inNamespace(p.getMetadata().getNamespace()).withName(p.getMetadata().getName())
-                .edit(e -> new PodBuilder(e).editMetadata().addToAnnotations(Pods.TERMINATING, Instant.now().toString()).endMetadata().build());
+        Pods.markTerminating(client, p);
     }
 
     private void writeStatus(Deployment d, List<Pod> owned, String hash) {

@@ -2,7 +2,10 @@ package dev.usher.sandbox;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
+import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodConditionBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Instant;
 
 /** What the stand-ins read from a Pod's status. */
 final class Pods {
@@ -15,6 +18,12 @@ final class Pods {
 
     static boolean terminating(Pod pod) {
         return pod.getMetadata().getAnnotations() != null && pod.getMetadata().getAnnotations().containsKey(TERMINATING);
+    }
+
+    /** What a delete does on a real API server: the Pod stays, terminating, until its node is done with it. */
+    static void markTerminating(KubernetesClient client, Pod pod) {
+        client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName())
+                .edit(e -> new PodBuilder(e).editMetadata().addToAnnotations(TERMINATING, Instant.now().toString()).endMetadata().build());
     }
 
     static boolean ready(Pod pod) {

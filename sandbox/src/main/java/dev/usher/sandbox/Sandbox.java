@@ -56,6 +56,7 @@ final class Sandbox implements AutoCloseable {
         loops.add(new Loop("endpointslices", new EndpointSlices(client)::pass));
         loops.add(new Loop("node", node::pass));
         loops.add(new Loop("service-ports", servicePorts::pass));
+        loops.add(new Loop("garbage-collector", new GarbageCollector(client)::pass));
     }
 
     KubernetesClient client() {

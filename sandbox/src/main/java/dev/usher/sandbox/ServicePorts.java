@@ -9,10 +9,12 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalInt;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -30,16 +32,25 @@ final class ServicePorts implements AutoCloseable {
 
     void pass() {
         List<EndpointSlice> slices = client.discovery().v1().endpointSlices().inAnyNamespace().list().getItems();
+        Set<String> seen = new HashSet<>();
         for (Service s : client.services().inAnyNamespace().list().getItems()) {
             if ("None".equals(s.getSpec().getClusterIP())) {
                 continue;
             }
             for (ServicePort port : s.getSpec().getPorts()) {
                 String key = key(s.getMetadata().getNamespace(), s.getMetadata().getName(), port.getPort());
+                seen.add(key);
                 Forwarder f = forwarders.computeIfAbsent(key, k -> open(k));
                 f.endpoints(ready(s, port, slices));
             }
         }
+        forwarders.keySet().removeIf(key -> {
+            if (seen.contains(key)) {
+                return false;
+            }
+            forwarders.get(key).close();
+            return true;
+        });
     }
 
     /** The local port of a Service's port, once it has a ready endpoint to forward to. */

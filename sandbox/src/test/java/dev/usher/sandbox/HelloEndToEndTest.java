@@ -169,6 +169,16 @@ class HelloEndToEndTest {
         });
     }
 
+    @Test
+    @Order(7)
+    void deletingTheAppRemovesWhatWasMadeForItAndStopsItsPods() {
+        client.resources(ProxiedApp.class).inNamespace(Sandbox.NAMESPACE).withName("hello").delete();
+        await().atMost(Duration.ofSeconds(60)).until(() -> pods("backend").isEmpty() && pods("proxy").isEmpty()
+                && client.apps().deployments().inNamespace(Sandbox.NAMESPACE).withLabel("usher.dev/app", "hello").list().getItems().isEmpty()
+                && client.services().inNamespace(Sandbox.NAMESPACE).withLabel("usher.dev/app", "hello").list().getItems().isEmpty()
+                && sandbox.localPort("hello", 80).isEmpty());
+    }
+
     /** Writes that are not the stand-ins': Pods, their status, EndpointSlices and Deployment status are theirs. */
     private static List<String> operatorWrites(List<String> writes) {
         return writes.stream()
