@@ -131,5 +131,11 @@ final class Sandbox implements AutoCloseable {
             operator.close();
         }
         api.close();
+        // so that get and scale say there is no sandbox, rather than fail to connect
+        try {
+            Files.deleteIfExists(kubeconfig);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 }

@@ -50,6 +50,10 @@ class CommandLineTest {
             assertThat(up.waitFor(30, TimeUnit.SECONDS)).isTrue();
         }
         assertThat(started).noneMatch(ProcessHandle::isAlive);
+        Process get = sandbox("get").start();
+        assertThat(new String(get.getInputStream().readAllBytes(), StandardCharsets.UTF_8)).contains("no running sandbox");
+        assertThat(get.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(get.exitValue()).isEqualTo(1);
     }
 
     private ProcessBuilder sandbox(String... args) {
