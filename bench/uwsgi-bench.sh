@@ -218,8 +218,17 @@ listen_drops() {
 # the names of such processes that are not this script or its descendants (so
 # our own wrk does not count), comma-separated; empty when the machine is quiet.
 SELF_PID=$$
-is_ours() {  # PID: is it this script or a descendant of it?
+# Wrappers that started this script (timeout, nohup, a parent bench) match the
+# same patterns; they are this run, not other load.
+ANCESTORS=" "
+for ((a = PPID, n = 0; n < 64 && a > 1; n++)); do
+  ANCESTORS+="$a "
+  a=$(awk '/^PPid:/ {print $2}' "/proc/$a/status" 2>/dev/null) || break
+  [[ -n $a ]] || break
+done
+is_ours() {  # PID: is it this script, a wrapper around it, or a descendant of it?
   local p=$1 i
+  [[ $ANCESTORS == *" $p "* ]] && return 0
   for ((i = 0; i < 64 && p > 1; i++)); do
     [[ $p == "$SELF_PID" ]] && return 0
     p=$(awk '/^PPid:/ {print $2}' "/proc/$p/status" 2>/dev/null) || return 1
