@@ -129,10 +129,6 @@ public final class ProxyServer implements AdminEndpoints {
         return pool;
     }
 
-    public ConnectionPools connections() {
-        return connections;
-    }
-
     /**
      * Graceful stop: readiness goes false, after {@code shutdown.delay} the listener closes, open connections
      * finish the request they carry (up to {@code shutdown.drainTimeout}), then everything closes.

@@ -84,7 +84,7 @@ final class ProxyExchange implements UpstreamListener {
         this.uri = request.uri();
         this.clientVersion = request.protocolVersion();
         this.clientKeepAlive = HttpUtil.isKeepAlive(request);
-        boolean chunked = ProxyHeaders.isChunked(request);
+        boolean chunked = HttpUtil.isTransferEncodingChunked(request);
         this.hasBody = chunked || HttpUtil.getContentLength(request, 0L) > 0;
         this.upgrade = ProxyHeaders.isUpgrade(request);
         this.requestId = ProxyHeaders.prepareRequest(request, clientIp, chunked, upgrade);

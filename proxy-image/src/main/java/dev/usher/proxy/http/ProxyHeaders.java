@@ -3,10 +3,8 @@ package dev.usher.proxy.http;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
-import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AsciiString;
 import java.util.ArrayList;
@@ -105,10 +103,6 @@ final class ProxyHeaders {
             h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
         }
         return closeDelimited;
-    }
-
-    static boolean isChunked(HttpMessage message) {
-        return HttpUtil.isTransferEncodingChunked(message);
     }
 
     private static void removeHopByHop(HttpHeaders h) {

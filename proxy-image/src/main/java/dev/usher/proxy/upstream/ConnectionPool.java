@@ -99,11 +99,6 @@ public final class ConnectionPool {
         all.forEach(Channel::close);
     }
 
-    int idleCount(Upstream upstream) {
-        ArrayDeque<Channel> channels = idle.get(upstream);
-        return channels == null ? 0 : channels.size();
-    }
-
     private void forget(Upstream upstream, Channel ch) {
         ArrayDeque<Channel> channels = idle.get(upstream);
         if (channels != null) {

@@ -33,13 +33,6 @@ public final class ConnectionPools implements UpstreamPool.RemovalListener {
         byLoop.values().forEach(p -> p.loop().execute(() -> p.closeIdle(upstream)));
     }
 
-    /** Idle connections to {@code upstream} across all loops (for tests and the admin view). */
-    public int idleCount(Upstream upstream) {
-        return byLoop.values().stream()
-                .mapToInt(p -> p.loop().submit(() -> p.idleCount(upstream)).syncUninterruptibly().getNow())
-                .sum();
-    }
-
     public CompletableFuture<Void> closeAll() {
         CompletableFuture<?>[] done = byLoop.values().stream()
                 .map(p -> {
