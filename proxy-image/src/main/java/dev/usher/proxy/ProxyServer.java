@@ -18,6 +18,7 @@ import dev.usher.proxy.discovery.UpstreamSource;
 import dev.usher.proxy.health.OutlierDetector;
 import dev.usher.proxy.http.AccessLog;
 import dev.usher.proxy.http.ClientChannelInitializer;
+import dev.usher.proxy.http.ConnectionLimit;
 import dev.usher.proxy.http.ProxyContext;
 import dev.usher.proxy.metrics.ProxyMetrics;
 import dev.usher.proxy.pool.Upstream;
@@ -96,7 +97,11 @@ public final class ProxyServer implements AdminEndpoints {
                 connections,
                 metrics,
                 new AccessLog(config.accessLog()));
-        listener = new ServerBootstrap()
+        ServerBootstrap bootstrap = new ServerBootstrap();
+        if (config.limits().maxConnections() > 0) {
+            bootstrap.handler(new ConnectionLimit(config.limits().maxConnections(), metrics));
+        }
+        listener = bootstrap
                 .group(workers)
                 .channel(transport.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, 4096)

@@ -44,8 +44,9 @@ public final class ConfigLoader {
             file keys and defaults:
               upstream: {uwsgi: {modifier1: 0, bufferSize: 4096, params: {}}}   (for protocol uwsgi)
               slowStart: 10s                 ramp-up for upstreams added at run time (0s = off)
-              limits: {maxBodySize: 10Mi, maxHeaderSize: 16Ki, maxInitialLineLength: 8Ki}
-              timeouts: {connect: 2s, response: 60s, idle: 300s, upstreamIdle: 60s}
+              limits: {maxBodySize: 10Mi, maxHeaderSize: 16Ki, maxInitialLineLength: 8Ki,
+                       maxConnections: 10000, maxRequestsPerConnection: 1000}   (0 = no limit)
+              timeouts: {connect: 2s, response: 60s, idle: 300s, upstreamIdle: 60s, requestHead: 60s}
               retries: {attempts: 2, budgetRatio: 0.2, minRetriesPerSecond: 10}
               outlierDetection: {consecutiveFailures: 5, baseEjection: 10s, maxEjection: 5m, panicThresholdPercent: 50}
               connectionPool: {maxIdlePerUpstream: 256}
@@ -204,7 +205,9 @@ public final class ConfigLoader {
         ProxyConfig.Limits limits = new ProxyConfig.Limits(
                 lim.size("maxBodySize", 10L << 20),
                 (int) Math.min(Integer.MAX_VALUE, lim.size("maxHeaderSize", 16 << 10)),
-                (int) Math.min(Integer.MAX_VALUE, lim.size("maxInitialLineLength", 8 << 10)));
+                (int) Math.min(Integer.MAX_VALUE, lim.size("maxInitialLineLength", 8 << 10)),
+                lim.integer("maxConnections", 10_000, 0, Integer.MAX_VALUE),
+                lim.integer("maxRequestsPerConnection", 1000, 0, Integer.MAX_VALUE));
         lim.requireNoOtherKeys();
 
         ConfigNode t = root.object("timeouts");
@@ -212,7 +215,8 @@ public final class ConfigLoader {
                 t.positiveDuration("connect", Duration.ofSeconds(2)),
                 t.positiveDuration("response", Duration.ofSeconds(60)),
                 t.positiveDuration("idle", Duration.ofSeconds(300)),
-                t.positiveDuration("upstreamIdle", Duration.ofSeconds(60)));
+                t.positiveDuration("upstreamIdle", Duration.ofSeconds(60)),
+                t.positiveDuration("requestHead", Duration.ofSeconds(60)));
         t.requireNoOtherKeys();
 
         ConfigNode r = root.object("retries");

@@ -22,11 +22,19 @@ public record ProxyConfig(
         boolean accessLog,
         Readiness readiness) {
 
-    /** Request limits enforced before anything reaches an upstream. */
-    public record Limits(long maxBodySize, int maxHeaderSize, int maxInitialLineLength) {}
+    /**
+     * Request limits enforced before anything reaches an upstream. maxConnections: client connections open at once
+     * (at the limit the proxy stops accepting until one closes); maxRequestsPerConnection: the response to the last
+     * one closes the connection, as nginx's keepalive_requests. 0 means no limit for both.
+     */
+    public record Limits(long maxBodySize, int maxHeaderSize, int maxInitialLineLength, int maxConnections,
+                         int maxRequestsPerConnection) {}
 
-    /** connect: TCP connect to an upstream; response: request sent to first response byte; idle: no traffic on a connection. */
-    public record Timeouts(Duration connect, Duration response, Duration idle, Duration upstreamIdle) {}
+    /**
+     * connect: TCP connect to an upstream; response: request sent to first response byte; idle: no traffic on a
+     * connection; requestHead: from the first byte of a request head (or a connection's opening) to its end.
+     */
+    public record Timeouts(Duration connect, Duration response, Duration idle, Duration upstreamIdle, Duration requestHead) {}
 
     /** attempts counts the first try: 2 means one retry. budgetRatio caps retries as a share of requests. */
     public record Retries(int attempts, double budgetRatio, int minRetriesPerSecond) {}

@@ -4,13 +4,16 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.util.concurrent.TimeUnit;
 
-/** The pipeline of each client connection: HTTP/1.1 codec, idle timeout, and the proxying handler. */
+/**
+ * The pipeline of each client connection: request decoder (with its head checks and deadline), response encoder,
+ * idle timeout, and the proxying handler. Not Netty's HttpServerCodec: its decoder cannot be given the checks, and
+ * it resets a connection with more than 128 pipelined requests.
+ */
 public final class ClientChannelInitializer extends ChannelInitializer<Channel> {
-    private static final String CODEC = "http-server-codec";
 
     private final ProxyContext px;
     private final ChannelGroup clients;
@@ -29,11 +32,12 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
                 .setMaxHeaderSize(limits.maxHeaderSize())
                 .setMaxChunkSize(64 * 1024);
         ch.pipeline()
-                .addLast(CODEC, new HttpServerCodec(decoder))
+                .addLast(new RequestDecoder(decoder, px.config().timeouts().requestHead()))
+                .addLast(new HttpResponseEncoder())
                 // Reader idle only: tracking writes would cost a promise and a listener per write, and a client
                 // that is being sent a long response is not idle (ClientHandler ignores the event then).
                 .addLast(new IdleStateHandler(px.config().timeouts().idle().toMillis(), 0, 0, TimeUnit.MILLISECONDS))
-                .addLast(new ClientHandler(px, CODEC));
+                .addLast(new ClientHandler(px));
     }
 
     /** Tells every open client connection that the proxy is draining: idle ones close, busy ones close after their response. */

@@ -3,18 +3,15 @@ package dev.usher.proxy.http;
 import dev.usher.proxy.upstream.ClientInfo;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.timeout.IdleStateEvent;
@@ -27,7 +24,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One client connection: checks each request head, runs one {@link ProxyExchange} at a time (pipelined
- * requests wait their turn, in order), and closes the connection when it must.
+ * requests wait their turn, in order, while reading stops), and closes the connection when it must, without
+ * losing a response already owed ({@link LingeringClose}).
  */
 final class ClientHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(ClientHandler.class);
@@ -36,22 +34,26 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     static final Object DRAIN = new Object();
 
     private final ProxyContext px;
-    private final String codecName;
+    private final int maxRequests;
     private ChannelHandlerContext ctx;
     private String clientIp;
     private ClientInfo clientInfo;
     private ProxyExchange current;
     private final ArrayDeque<Object> waiting = new ArrayDeque<>(0);
+    private int requestsRead;
+    private int requestsStarted;
+    private boolean ignoringInput;
     private boolean closing;
     private boolean draining;
 
-    ClientHandler(ProxyContext px, String codecName) {
+    ClientHandler(ProxyContext px) {
         this.px = px;
-        this.codecName = codecName;
+        this.maxRequests = px.config().limits().maxRequestsPerConnection();
     }
 
-    boolean draining() {
-        return draining;
+    /** Whether the response being written must be the last on this connection. */
+    boolean lastResponse() {
+        return draining || (maxRequests > 0 && requestsStarted >= maxRequests);
     }
 
     String clientIp() {
@@ -91,10 +93,15 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (closing) {
+        if (msg instanceof HttpRequest && ++requestsRead > maxRequests && maxRequests > 0) {
+            // Past the per-connection limit: the response to the last allowed request closes the connection.
+            ignoringInput = true;
+            ctx.channel().config().setAutoRead(false);
+        }
+        if (closing || ignoringInput) {
             ReferenceCountUtil.release(msg);
         } else if (!waiting.isEmpty() || (current != null && current.requestComplete())) {
-            // A pipelined request: it waits until the response before it is complete.
+            // A pipelined request: it waits for the responses before it, and reading stops meanwhile.
             waiting.add(msg);
             ctx.channel().config().setAutoRead(false);
         } else {
@@ -109,8 +116,9 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
             if (current == null) {
                 content.release();
             } else if (content.decoderResult().isFailure()) {
+                Throwable cause = content.decoderResult().cause();
                 content.release();
-                reject(HttpResponseStatus.BAD_REQUEST, "malformed body: " + content.decoderResult().cause().getMessage());
+                reject(new BadRequest(HttpResponseStatus.BAD_REQUEST, "malformed body: " + cause.getMessage()));
             } else {
                 current.onRequestContent(content);
             }
@@ -120,55 +128,65 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void onRequestHead(HttpRequest request) {
-        DecoderResult result = request.decoderResult();
-        if (result.isFailure()) {
-            Throwable cause = result.cause();
-            HttpResponseStatus status = cause instanceof TooLongHttpHeaderException
-                    ? HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
-                    : cause instanceof TooLongHttpLineException
-                    ? HttpResponseStatus.REQUEST_URI_TOO_LONG
-                    : cause instanceof TooLongFrameException
-                    ? HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
-                    : HttpResponseStatus.BAD_REQUEST;
-            reject(status, "malformed request: " + cause.getMessage());
-            return;
-        }
-        if (request.protocolVersion().equals(HttpVersion.HTTP_1_1) && !request.headers().contains(HttpHeaderNames.HOST)) {
-            reject(HttpResponseStatus.BAD_REQUEST, "HTTP/1.1 request without Host header");
-            return;
-        }
-        long declared = HttpUtil.getContentLength(request, -1L);
-        long limit = px.config().limits().maxBodySize();
-        if (declared > limit) {
-            reject(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
-                    "Content-Length " + declared + " is over the limit of " + limit + " bytes");
-            return;
-        }
-        if (ProxyHeaders.isUpgrade(request) && !px.protocol().supportsUpgrade()) {
-            reject(HttpResponseStatus.NOT_IMPLEMENTED, "protocol upgrades are not supported by the "
-                    + px.config().upstream().protocol().name().toLowerCase(java.util.Locale.ROOT) + " backend protocol");
-            return;
-        }
-        String cannot = px.protocol().cannotEncode(request, clientInfo);
-        if (cannot != null) {
-            reject(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, cannot);
+        requestsStarted++;
+        BadRequest refusal = refusal(request);
+        if (refusal != null) {
+            reject(refusal);
             return;
         }
         current = new ProxyExchange(px, this, ctx, request, clientIp);
         current.start();
     }
 
+    /** Why the proxy answers this request itself, or null when it goes upstream. */
+    private BadRequest refusal(HttpRequest request) {
+        DecoderResult result = request.decoderResult();
+        if (result.isFailure()) {
+            return decoderFailure(result.cause());
+        }
+        BadRequest bad = RequestCheck.check(request, clientInfo.local());
+        if (bad != null) {
+            return bad;
+        }
+        long declared = HttpUtil.getContentLength(request, -1L);
+        long limit = px.config().limits().maxBodySize();
+        if (declared > limit) {
+            return new BadRequest(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
+                    "Content-Length " + declared + " is over the limit of " + limit + " bytes");
+        }
+        if (ProxyHeaders.isUpgrade(request) && !px.protocol().supportsUpgrade()) {
+            return new BadRequest(HttpResponseStatus.NOT_IMPLEMENTED, "protocol upgrades are not supported by the "
+                    + px.config().upstream().protocol().name().toLowerCase(java.util.Locale.ROOT) + " backend protocol");
+        }
+        String cannot = px.protocol().cannotEncode(request, clientInfo);
+        return cannot == null ? null : new BadRequest(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, cannot);
+    }
+
+    private static BadRequest decoderFailure(Throwable cause) {
+        if (cause instanceof BadRequest.Refused refused) {
+            return refused.request;
+        }
+        HttpResponseStatus status = cause instanceof TooLongHttpHeaderException
+                ? HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
+                : cause instanceof TooLongHttpLineException
+                ? HttpResponseStatus.REQUEST_URI_TOO_LONG
+                : cause instanceof TooLongFrameException
+                ? HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
+                : HttpResponseStatus.BAD_REQUEST;
+        return new BadRequest(status, "malformed request: " + cause.getMessage());
+    }
+
     /** A request the proxy will not forward: answer and close, since the rest of the stream cannot be trusted. */
-    private void reject(HttpResponseStatus status, String reason) {
-        log.warn("{} from {}: {}", status.code(), ctx.channel().remoteAddress(), reason);
-        px.metrics().responded(status.code(), 0);
+    private void reject(BadRequest why) {
+        log.info("{} from {}: {}", why.status().code(), ctx.channel().remoteAddress(), LogText.escape(why.reason()));
+        px.metrics().responded(why.status().code(), 0);
         if (current != null) {
             current.clientClosed();
             current = null;
         }
         closing = true;
         ctx.channel().config().setAutoRead(false);
-        ctx.writeAndFlush(ErrorResponses.of(ctx.alloc(), status, reason, true)).addListener(ChannelFutureListener.CLOSE);
+        LingeringClose.after(ctx.writeAndFlush(ErrorResponses.of(ctx.alloc(), why.status(), true)));
     }
 
     @Override
@@ -188,16 +206,17 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     /** The exchange wrote its last byte; take the next request or close. */
     void exchangeFinished(boolean keepAlive, ChannelFuture lastWrite) {
         current = null;
-        if (!keepAlive || draining) {
+        if (!keepAlive || lastResponse()) {
             closing = true;
-            lastWrite.addListener(ChannelFutureListener.CLOSE);
+            ctx.channel().config().setAutoRead(false);
+            LingeringClose.after(lastWrite);
             return;
         }
         while (!waiting.isEmpty() && (current == null || !current.requestComplete()) && !closing) {
             dispatch(waiting.poll());
         }
         if (current == null || !current.requestComplete()) {
-            ctx.channel().config().setAutoRead(waiting.isEmpty());
+            ctx.channel().config().setAutoRead(waiting.isEmpty() && !ignoringInput);
         }
     }
 
@@ -208,15 +227,16 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
         ctx.close();
     }
 
-    void removeEncoder() {
-        ((HttpServerCodec) ctx.pipeline().get(codecName)).removeOutboundHandler();
-    }
-
-    /** After a 101: this connection becomes a raw relay to {@code upstream}. */
+    /** After a 101: this connection becomes a raw relay to {@code upstream}, its HTTP codec gone. */
     void becomeTunnel(Channel upstream) {
         current = null;
         ctx.pipeline().replace(this, "tunnel", new Tunnel(upstream));
-        ctx.pipeline().remove(codecName);
+        ctx.pipeline().remove(RequestDecoder.class);
+    }
+
+    /** Before the 101's tunnel starts: bytes the decoder still holds are fired on raw and must not be encoded. */
+    void removeEncoder() {
+        ctx.pipeline().remove(HttpResponseEncoder.class);
     }
 
     @Override

@@ -10,12 +10,15 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import java.nio.charset.StandardCharsets;
 
-/** The proxy's own answers: short plain text that names the status and why. */
+/**
+ * The proxy's own answers: the status line as plain text and nothing else. Why is logged, never sent: an
+ * exception's text or an upstream's address tells a client about the inside.
+ */
 final class ErrorResponses {
     private ErrorResponses() {}
 
-    static FullHttpResponse of(ByteBufAllocator alloc, HttpResponseStatus status, String reason, boolean close) {
-        byte[] text = (status.code() + " " + status.reasonPhrase() + ": " + reason + "\n").getBytes(StandardCharsets.UTF_8);
+    static FullHttpResponse of(ByteBufAllocator alloc, HttpResponseStatus status, boolean close) {
+        byte[] text = (status.code() + " " + status.reasonPhrase() + "\n").getBytes(StandardCharsets.US_ASCII);
         ByteBuf body = alloc.buffer(text.length).writeBytes(text);
         FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body);
         r.headers()

@@ -10,6 +10,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
@@ -106,9 +107,12 @@ final class ProxyExchange implements UpstreamListener {
         if (HttpUtil.is100ContinueExpected(request)) {
             // Answered here, as nginx does: the body is read (and limited) by the proxy, not by the backend.
             request.headers().remove(HttpHeaderNames.EXPECT);
-            // A full message: the encoder must see the interim answer end before the real one starts.
-            clientCtx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
-                    Unpooled.EMPTY_BUFFER));
+            // RFC 9110 10.1.1: an HTTP/1.0 client's expectation is ignored, never answered with 100.
+            if (clientVersion.minorVersion() >= 1) {
+                // A full message: the encoder must see the interim answer end before the real one starts.
+                clientCtx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
+                        Unpooled.EMPTY_BUFFER));
+            }
         }
         attempt();
     }
@@ -269,24 +273,46 @@ final class ProxyExchange implements UpstreamListener {
         }
         int code = response.status().code();
         if (code >= 100 && code < 200 && code != 101) {
-            // Interim answers (100, 103) are not passed on: the proxy already answered Expect itself.
-            skippingInterim = true;
+            onInterimResponse(response);
             return;
         }
         cancelResponseTimer();
-        responseStarted = true;
-        status = code;
-        if (code == 101 && upgrade) {
+        if (code == 101) {
+            String invalid = Upgrades.invalidSwitch(request, response);
+            if (invalid != null) {
+                px.outliers().failure(upstream);
+                abortUpstream();
+                failAndClose(HttpResponseStatus.BAD_GATEWAY, invalid);
+                return;
+            }
+            responseStarted = true;
+            status = code;
             ProxyHeaders.prepareResponse(response, clientVersion, false, true, true);
             clientCtx.write(response);
             return;
         }
+        responseStarted = true;
+        status = code;
         upstreamReusable = HttpUtil.isKeepAlive(response);
         boolean bodyExpected = !method.equals(HttpMethod.HEAD) && code != 204 && code != 304;
-        boolean keepAlive = clientKeepAlive && requestFullyRead() && !client.draining();
+        boolean keepAlive = clientKeepAlive && requestFullyRead() && !client.lastResponse();
         boolean closeDelimited = ProxyHeaders.prepareResponse(response, clientVersion, bodyExpected, keepAlive, false);
         responseKeepAlive = keepAlive && !closeDelimited;
         clientCtx.write(response, clientCtx.voidPromise());
+    }
+
+    /**
+     * 1xx answers other than 101 (RFC 9110 15.2): 103 Early Hints and the like go on to an HTTP/1.1 client, which
+     * must accept them; an HTTP/1.0 client cannot. A 100 never does: the proxy answered Expect itself.
+     */
+    private void onInterimResponse(HttpResponse response) {
+        skippingInterim = true;
+        if (response.status().code() != 100 && clientVersion.minorVersion() >= 1 && clientVersion.majorVersion() == 1) {
+            ProxyHeaders.prepareInterim(response);
+            // A full message: the encoder must see the interim answer end before the final one starts.
+            clientCtx.write(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, response.status(), Unpooled.EMPTY_BUFFER,
+                    response.headers(), EmptyHttpHeaders.INSTANCE), clientCtx.voidPromise());
+        }
     }
 
     private void onResponseContent(HttpContent content) {
@@ -380,7 +406,7 @@ final class ProxyExchange implements UpstreamListener {
     public void onUpstreamIdle() {
         // Before the first byte, the response timeout is the judge; after it, silence means the backend stalled.
         if (!done && responseStarted) {
-            log.warn("{} {}: upstream {} idle mid-response, closing", method, uri, upstream);
+            log.warn("{} {}: upstream {} idle mid-response, closing", method, LogText.escape(uri), upstream);
             px.outliers().failure(upstream);
             abort();
         }
@@ -397,7 +423,7 @@ final class ProxyExchange implements UpstreamListener {
         u.requestFinished();
         px.outliers().failure(u);
         if (responseStarted) {
-            log.warn("{} {}: upstream {} failed mid-response ({}); closing client connection", method, uri, u, cause.toString());
+            log.warn("{} {}: upstream {} failed mid-response ({}); closing client connection", method, LogText.escape(uri), u, cause.toString());
             done = true;
             finishAborted();
             return;
@@ -477,18 +503,30 @@ final class ProxyExchange implements UpstreamListener {
 
     /** Answers with the proxy's own error. The connection stays open only if the request was read whole. */
     private void fail(HttpResponseStatus errorStatus, String reason) {
+        answerError(errorStatus, reason, clientKeepAlive && requestFullyRead() && !client.lastResponse());
+    }
+
+    /** Answers with the proxy's own error and closes: the connection's state cannot be trusted any more. */
+    private void failAndClose(HttpResponseStatus errorStatus, String reason) {
+        answerError(errorStatus, reason, false);
+    }
+
+    private void answerError(HttpResponseStatus errorStatus, String reason, boolean keepAlive) {
         done = true;
         cancelResponseTimer();
         releasePending();
         status = errorStatus.code();
-        log.warn("{} {} {} from {}: {}", status, method, uri, clientCtx.channel().remoteAddress(), reason);
+        if (status >= 500) {
+            log.warn("{} {} {} from {}: {}", status, method, LogText.escape(uri), clientCtx.channel().remoteAddress(), reason);
+        } else {
+            log.info("{} {} {} from {}: {}", status, method, LogText.escape(uri), clientCtx.channel().remoteAddress(), reason);
+        }
         if (responseStarted) {
             finishAborted();
             return;
         }
-        boolean keepAlive = clientKeepAlive && requestFullyRead() && !client.draining();
         bytesOut = 0;
-        finish(keepAlive, ErrorResponses.of(clientCtx.alloc(), errorStatus, reason, !keepAlive));
+        finish(keepAlive, ErrorResponses.of(clientCtx.alloc(), errorStatus, !keepAlive));
     }
 
     /** Records the request before its last byte leaves, so metrics and logs never lag what a client has seen. */

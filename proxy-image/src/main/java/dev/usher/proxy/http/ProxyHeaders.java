@@ -55,8 +55,7 @@ final class ProxyHeaders {
         if (chunked) {
             h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
         }
-        String xff = h.get(X_FORWARDED_FOR);
-        h.set(X_FORWARDED_FOR, xff == null || xff.isBlank() ? clientIp : xff + ", " + clientIp);
+        h.set(X_FORWARDED_FOR, forwardedFor(h, clientIp));
         h.set(X_FORWARDED_PROTO, HTTP);
         String host = h.get(HttpHeaderNames.HOST);
         if (host != null) {
@@ -105,6 +104,12 @@ final class ProxyHeaders {
         return closeDelimited;
     }
 
+    /** A 1xx answer passed on: only its hop-by-hop headers go. */
+    static void prepareInterim(HttpResponse response) {
+        removeHopByHop(response.headers());
+        response.setProtocolVersion(HttpVersion.HTTP_1_1);
+    }
+
     private static void removeHopByHop(HttpHeaders h) {
         if (h.contains(HttpHeaderNames.CONNECTION)) {
             removeNamedByConnection(h);
@@ -119,7 +124,7 @@ final class ProxyHeaders {
         for (String value : h.getAll(HttpHeaderNames.CONNECTION)) {
             for (String token : value.split(",")) {
                 String t = token.trim();
-                if (!t.isEmpty()) {
+                if (!t.isEmpty() && !isEndToEndOnly(t)) {
                     if (named == null) {
                         named = new ArrayList<>(2);
                     }
@@ -130,6 +135,31 @@ final class ProxyHeaders {
         if (named != null) {
             named.forEach(h::remove);
         }
+    }
+
+    /** Every X-Forwarded-For line in order (RFC 9110 5.3: repeated lines are one comma-separated list), then the client. */
+    private static String forwardedFor(HttpHeaders h, String clientIp) {
+        List<String> lines = h.getAll(X_FORWARDED_FOR);
+        if (lines.isEmpty()) {
+            return clientIp;
+        }
+        StringBuilder out = new StringBuilder(64);
+        for (String line : lines) {
+            if (!line.isBlank()) {
+                out.append(line.trim()).append(", ");
+            }
+        }
+        return out.append(clientIp).toString();
+    }
+
+    /**
+     * Headers that frame or route the request for every hop: a Connection header may not make the proxy drop them
+     * (RFC 9110 7.6.1). {@link RequestCheck} refuses a request that tries; they are kept here all the same.
+     */
+    static boolean isEndToEndOnly(String name) {
+        return AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.HOST)
+                || AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.CONTENT_LENGTH)
+                || AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.TRANSFER_ENCODING);
     }
 
     private static void appendVia(HttpHeaders h) {

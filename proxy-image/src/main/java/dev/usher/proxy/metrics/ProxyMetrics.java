@@ -23,6 +23,7 @@ public final class ProxyMetrics {
     private final Timer latency;
     private final Counter retries;
     private final Counter ejections;
+    private final Counter connectionLimitReached;
     private final AtomicInteger activeConnections = new AtomicInteger();
     private final AtomicInteger activeRequests = new AtomicInteger();
 
@@ -40,6 +41,8 @@ public final class ProxyMetrics {
                 .register(registry);
         retries = Counter.builder("usher_retries").description("Attempts repeated on another upstream").register(registry);
         ejections = Counter.builder("usher_ejections").description("Upstreams ejected by passive health").register(registry);
+        connectionLimitReached = Counter.builder("usher_connection_limit_reached")
+                .description("Times the proxy stopped accepting because limits.maxConnections were open").register(registry);
         Gauge.builder("usher_upstreams", pool, p -> p.snapshot().ready().size())
                 .description("Upstreams taking new requests").register(registry);
         Gauge.builder("usher_upstreams_fenced", pool, p -> p.snapshot().all().size() - p.snapshot().ready().size())
@@ -67,6 +70,10 @@ public final class ProxyMetrics {
 
     public void retried() {
         retries.increment();
+    }
+
+    public void connectionLimitReached() {
+        connectionLimitReached.increment();
     }
 
     public void ejected() {

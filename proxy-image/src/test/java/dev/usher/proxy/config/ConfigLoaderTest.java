@@ -40,9 +40,9 @@ class ConfigLoaderTest {
         assertThat(c.accessLog()).isFalse();
         assertThat(c.upstream().protocol()).isEqualTo(UpstreamConfig.BackendProtocolName.HTTP);
         assertThat(c.upstream().staticUpstreams()).containsExactly(new HostPort("127.0.0.1", 9000));
-        assertThat(c.limits()).isEqualTo(new ProxyConfig.Limits(10L * 1024 * 1024, 16 * 1024, 8 * 1024));
+        assertThat(c.limits()).isEqualTo(new ProxyConfig.Limits(10L * 1024 * 1024, 16 * 1024, 8 * 1024, 10_000, 1000));
         assertThat(c.timeouts()).isEqualTo(new ProxyConfig.Timeouts(
-                Duration.ofSeconds(2), Duration.ofSeconds(60), Duration.ofSeconds(300), Duration.ofSeconds(60)));
+                Duration.ofSeconds(2), Duration.ofSeconds(60), Duration.ofSeconds(300), Duration.ofSeconds(60), Duration.ofSeconds(60)));
         assertThat(c.retries()).isEqualTo(new ProxyConfig.Retries(2, 0.2, 10));
         assertThat(c.outlierDetection()).isEqualTo(new ProxyConfig.OutlierDetection(
                 5, Duration.ofSeconds(10), Duration.ofMinutes(5), 50));

@@ -3,6 +3,7 @@ package dev.usher.proxy.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.usher.proxy.pool.Endpoint;
+import dev.usher.proxy.testing.LogCapture;
 import dev.usher.proxy.testing.ProxyFixture;
 import dev.usher.proxy.testing.RawHttp;
 import dev.usher.proxy.testing.TestBackend;
@@ -109,9 +110,11 @@ class BadInputTest {
             deadPort = s.getLocalPort();
         }
         proxy.server().pool().update(List.of(new Endpoint(new java.net.InetSocketAddress("127.0.0.1", deadPort), true)));
-        try (RawHttp client = new RawHttp(proxy.port())) {
+        try (LogCapture log = new LogCapture(); RawHttp client = new RawHttp(proxy.port())) {
             assertThat(client.send("GET /hello HTTP/1.1\r\nHost: a\r\n\r\n").readResponse())
-                    .startsWith("HTTP/1.1 502").contains("cannot connect");
+                    .as("the client learns the status, not the upstream's address")
+                    .startsWith("HTTP/1.1 502").endsWith("\r\n\r\n502 Bad Gateway\n").doesNotContain(Integer.toString(deadPort));
+            assertThat(log.warnings()).singleElement().asString().contains("cannot connect").contains(Integer.toString(deadPort));
         }
     }
 

@@ -2,6 +2,7 @@ package dev.usher.proxy.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.usher.proxy.testing.LogCapture;
 import dev.usher.proxy.testing.ProxyFixture;
 import dev.usher.proxy.testing.RawHttp;
 import dev.usher.proxy.testing.TestBackend;
@@ -62,9 +63,11 @@ class TimeoutTest {
             }
             try (ProxyFixture proxy = new ProxyFixture(List.of("127.0.0.1:" + full.getLocalPort()),
                     "timeouts: {connect: 300ms}\nretries: {attempts: 1}");
+                 LogCapture log = new LogCapture();
                  RawHttp client = new RawHttp(proxy.port())) {
                 String response = client.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n").readResponse();
-                assertThat(response).startsWith("HTTP/1.1 502").contains("cannot connect").contains("timed out");
+                assertThat(response).startsWith("HTTP/1.1 502");
+                assertThat(log.warnings()).singleElement().asString().contains("cannot connect").contains("timed out");
             } finally {
                 for (Socket s : fillers) {
                     s.close();

@@ -17,7 +17,7 @@ public final class RawHttp implements AutoCloseable {
     public RawHttp(int port) throws IOException {
         socket = new Socket("127.0.0.1", port);
         socket.setSoTimeout(10_000);
-        in = socket.getInputStream();
+        in = new java.io.BufferedInputStream(socket.getInputStream());
         out = socket.getOutputStream();
     }
 
@@ -111,6 +111,24 @@ public final class RawHttp implements AutoCloseable {
             }
         }
         throw new IOException("connection closed before a response head; got: " + b.toString(StandardCharsets.ISO_8859_1));
+    }
+
+    /** True when the server closes the connection (EOF) within {@code millis}; false when it stays open that long. */
+    public boolean closedByServerWithin(int millis) throws IOException {
+        int before = socket.getSoTimeout();
+        socket.setSoTimeout(millis);
+        try {
+            return closedByServer();
+        } finally {
+            if (!socket.isClosed()) {
+                socket.setSoTimeout(before);
+            }
+        }
+    }
+
+    /** The next byte from the server, or -1 at the end of the stream. */
+    public int read() throws IOException {
+        return in.read();
     }
 
     /** True when the server closes the connection (EOF) within the socket timeout. */

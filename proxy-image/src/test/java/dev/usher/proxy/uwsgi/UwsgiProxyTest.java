@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.usher.proxy.pool.Endpoint;
 import dev.usher.proxy.testing.Http;
+import dev.usher.proxy.testing.LogCapture;
 import dev.usher.proxy.testing.ProxyFixture;
 import dev.usher.proxy.testing.RawHttp;
 import dev.usher.proxy.testing.UwsgiServer;
@@ -188,9 +189,12 @@ class UwsgiProxyTest {
         try (ProxyFixture proxy = proxyFor(doomed)) {
             assertThat(Http.get(proxy.uri("/")).statusCode()).isEqualTo(200);
             doomed.stop();
-            HttpResponse<String> r = Http.get(proxy.uri("/"));
-            assertThat(r.statusCode()).isEqualTo(502);
-            assertThat(r.body()).contains("cannot connect");
+            try (LogCapture log = new LogCapture()) {
+                HttpResponse<String> r = Http.get(proxy.uri("/"));
+                assertThat(r.statusCode()).isEqualTo(502);
+                assertThat(r.body()).isEqualTo("502 Bad Gateway\n");
+                assertThat(log.warnings()).singleElement().asString().contains("cannot connect");
+            }
         } finally {
             doomed.close();
         }
@@ -211,8 +215,12 @@ class UwsgiProxyTest {
     @Test
     void varsOverTheBufferSizeAre431NamingTheSetting() throws Exception {
         try (ProxyFixture proxy = proxyFor(environ); RawHttp client = new RawHttp(proxy.port())) {
-            String response = client.send("GET / HTTP/1.1\r\nHost: a\r\nX-Big: " + "x".repeat(5000) + "\r\n\r\n").readResponse();
-            assertThat(response).startsWith("HTTP/1.1 431").contains("upstream.uwsgi.bufferSize").contains("--buffer-size");
+            try (LogCapture log = new LogCapture()) {
+                String response = client.send("GET / HTTP/1.1\r\nHost: a\r\nX-Big: " + "x".repeat(5000) + "\r\n\r\n").readResponse();
+                assertThat(response).startsWith("HTTP/1.1 431");
+                assertThat(log.lines()).singleElement().asString()
+                        .startsWith("INFO").contains("upstream.uwsgi.bufferSize").contains("--buffer-size");
+            }
         }
         try (ProxyFixture proxy = new ProxyFixture(List.of(environ.hostPort()),
                 "upstream: {protocol: uwsgi, uwsgi: {bufferSize: 8192}}");

@@ -1,0 +1,22 @@
+package dev.usher.proxy.http;
+
+import io.netty.handler.codec.http.HttpResponseStatus;
+
+/** Why the proxy refuses a request itself, and with which status. The reason is for the log, never the client. */
+record BadRequest(HttpResponseStatus status, String reason) {
+
+    /** The same refusal as a decoder failure, so it reaches {@link ClientHandler} in order with other requests. */
+    Exception asCause() {
+        return new Refused(this);
+    }
+
+    /** Carries a {@link BadRequest} through Netty's {@code DecoderResult}; no stack trace, it is not a bug. */
+    static final class Refused extends Exception {
+        final transient BadRequest request;
+
+        Refused(BadRequest request) {
+            super(request.reason(), null, false, false);
+            this.request = request;
+        }
+    }
+}
