@@ -11,8 +11,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code limits.maxConnections} on the listener: at the limit the proxy stops accepting (new clients wait in the
- * kernel's backlog) and keeps serving the connections it has; it accepts again as soon as one closes. Logged once
- * each time the limit is reached, and counted in {@code usher_connection_limit_reached_total}.
+ * kernel's backlog) and keeps serving the connections it has; it accepts again as soon as one closes. The first time
+ * is logged at WARN, later ones at DEBUG (a busy proxy would log it on every accept); every time is counted in
+ * {@code usher_connection_limit_reached_total}.
  */
 @ChannelHandler.Sharable
 public final class ConnectionLimit extends ChannelInboundHandlerAdapter {
@@ -22,6 +23,7 @@ public final class ConnectionLimit extends ChannelInboundHandlerAdapter {
     private final ProxyMetrics metrics;
     private final AtomicInteger open = new AtomicInteger();
     private volatile boolean paused;
+    private boolean warned;
 
     public ConnectionLimit(int max, ProxyMetrics metrics) {
         this.max = max;
@@ -41,7 +43,12 @@ public final class ConnectionLimit extends ChannelInboundHandlerAdapter {
                 paused = true;
                 server.config().setAutoRead(false);
                 metrics.connectionLimitReached();
-                log.warn("{} client connections open (limits.maxConnections): not accepting until one closes", max);
+                if (warned) {
+                    log.debug("{} client connections open again: not accepting until one closes", max);
+                } else {
+                    warned = true;
+                    log.warn("{} client connections open (limits.maxConnections): not accepting until one closes", max);
+                }
                 // One may have closed before paused was set, its listener seeing nothing to resume.
                 resume(server);
             }
@@ -53,7 +60,7 @@ public final class ConnectionLimit extends ChannelInboundHandlerAdapter {
         if (paused && open.get() < max) {
             paused = false;
             server.config().setAutoRead(true);
-            log.info("accepting client connections again");
+            log.debug("accepting client connections again");
         }
     }
 }

@@ -136,6 +136,11 @@ final class RequestDecoder extends HttpRequestDecoder {
         if (refused || scanner.done() || !ctx.channel().isActive()) {
             return;
         }
+        if (!ctx.channel().config().isAutoRead()) {
+            // The proxy is holding back reading (pipelined requests wait their turn): the client is not the one late.
+            armHeadTimer();
+            return;
+        }
         refused = true;
         if (!scanner.started()) {
             ctx.close(); // nothing was asked: nothing to answer, as nginx and HAProxy do

@@ -54,23 +54,33 @@ public final class NginxServer implements AutoCloseable {
      * slow stream reaches the client chunk by chunk rather than when nginx's buffers fill or the response ends.
      */
     public static NginxServer uwsgiFront(String uwsgiHostPort, String extraLocationDirectives) throws IOException {
+        return withLocation("include " + UWSGI_PARAMS + ";\n uwsgi_pass " + uwsgiHostPort + ";\n" + extraLocationDirectives);
+    }
+
+    /** nginx as an HTTP/1.1 reverse proxy (keep-alive upstream, the client's Host) in front of {@code hostPort}. */
+    public static NginxServer httpFront(String hostPort) throws IOException {
+        return withLocation("proxy_pass http://" + hostPort + ";\n proxy_http_version 1.1;\n"
+                + " proxy_set_header Connection \"\";\n proxy_set_header Host $http_host;\n");
+    }
+
+    private static NginxServer withLocation(String locationBody) throws IOException {
         Path prefix = Files.createTempDirectory("usher-nginx");
         try {
-            return start(prefix, uwsgiHostPort, extraLocationDirectives);
+            return start(prefix, locationBody);
         } catch (IOException | RuntimeException | Error e) {
             UwsgiServer.deleteRecursively(prefix);
             throw e;
         }
     }
 
-    private static NginxServer start(Path prefix, String uwsgiHostPort, String extra) throws IOException {
+    private static NginxServer start(Path prefix, String locationBody) throws IOException {
         Path conf = prefix.resolve("nginx.conf");
         RuntimeException bindFailure = null;
         // nginx cannot report a port the kernel picked, so we pick one, and someone may take it before nginx binds.
         for (int attempt = 0; attempt < BIND_ATTEMPTS; attempt++) {
             Path log = prefix.resolve("error-" + attempt + ".log");
             int port = freePort();
-            Files.writeString(conf, config(prefix, log, port, uwsgiHostPort, extra));
+            Files.writeString(conf, config(prefix, log, port, locationBody));
             Process process = new ProcessBuilder("setsid", NGINX.toString(),
                     "-p", prefix + "/",
                     "-c", conf.toString(),
@@ -100,7 +110,7 @@ public final class NginxServer implements AutoCloseable {
         throw bindFailure;
     }
 
-    private static String config(Path prefix, Path log, int port, String uwsgiHostPort, String extra) {
+    private static String config(Path prefix, Path log, int port, String locationBody) {
         // As root, nginx would run its worker as "nobody", which cannot enter the private temp prefix.
         String user = isRoot() ? "user root;" : "";
         return """
@@ -122,13 +132,11 @@ public final class NginxServer implements AutoCloseable {
                     server {
                         listen 127.0.0.1:%4$d;
                         location / {
-                            include %5$s;
-                            uwsgi_pass %6$s;
-                            %7$s
+                            %5$s
                         }
                     }
                 }
-                """.formatted(user, prefix, log, port, UWSGI_PARAMS, uwsgiHostPort, extra);
+                """.formatted(user, prefix, log, port, locationBody);
     }
 
     private static boolean isRoot() {
