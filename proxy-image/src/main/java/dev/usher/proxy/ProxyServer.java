@@ -80,7 +80,7 @@ public final class ProxyServer implements AdminEndpoints {
         outliers = new OutlierDetector(config.outlierDetection(), System::nanoTime, u -> metrics.ejected());
         BackendProtocol protocol = switch (config.upstream().protocol()) {
             case HTTP -> new HttpBackend(config.limits().maxHeaderSize());
-            case UWSGI -> new UwsgiBackend(config.upstream().uwsgi(), config.limits().maxHeaderSize());
+            case UWSGI -> new UwsgiBackend(config.upstream().uwsgi(), config.limits().maxHeaderSize(), config.limits().maxBodySize());
         };
         connections = new ConnectionPools(workers, transport.socketChannel(), protocol,
                 config.timeouts().connect(), config.timeouts().upstreamIdle(), config.maxIdlePerUpstream());

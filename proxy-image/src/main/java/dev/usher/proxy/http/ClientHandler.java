@@ -1,5 +1,6 @@
 package dev.usher.proxy.http;
 
+import dev.usher.proxy.upstream.BackendProtocol;
 import dev.usher.proxy.upstream.ClientInfo;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -10,7 +11,8 @@ import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpResponseEncoder;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
@@ -27,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * requests wait their turn, in order, while reading stops), and closes the connection when it must, without
  * losing a response already owed ({@link LingeringClose}).
  */
-final class ClientHandler extends ChannelInboundHandlerAdapter {
+final class ClientHandler extends ChannelInboundHandlerAdapter implements ClientSide {
     private static final Logger log = LoggerFactory.getLogger(ClientHandler.class);
 
     /** Fired on every client channel when the proxy starts draining. */
@@ -36,7 +38,6 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
     private final ProxyContext px;
     private final int maxRequests;
     private ChannelHandlerContext ctx;
-    private String clientIp;
     private ClientInfo clientInfo;
     private ProxyExchange current;
     private final ArrayDeque<Object> waiting = new ArrayDeque<>(0);
@@ -51,16 +52,13 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
         this.maxRequests = px.config().limits().maxRequestsPerConnection();
     }
 
-    /** Whether the response being written must be the last on this connection. */
-    boolean lastResponse() {
+    @Override
+    public boolean lastResponse() {
         return draining || (maxRequests > 0 && requestsStarted >= maxRequests);
     }
 
-    String clientIp() {
-        return clientIp;
-    }
-
-    ClientInfo clientInfo() {
+    @Override
+    public ClientInfo info() {
         return clientInfo;
     }
 
@@ -74,7 +72,6 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
         px.metrics().activeConnections().incrementAndGet();
         if (ctx.channel().remoteAddress() instanceof InetSocketAddress remote
                 && ctx.channel().localAddress() instanceof InetSocketAddress local) {
-            clientIp = remote.getAddress().getHostAddress();
             clientInfo = new ClientInfo(remote, local, "http");
         }
         ctx.fireChannelActive();
@@ -134,8 +131,22 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
             reject(refusal);
             return;
         }
-        current = new ProxyExchange(px, this, ctx, request, clientIp);
-        current.start();
+        HttpVersion version = request.protocolVersion();
+        boolean keepAlive = HttpUtil.isKeepAlive(request);
+        boolean expectsContinue = HttpUtil.is100ContinueExpected(request);
+        if (expectsContinue) {
+            request.headers().remove(HttpHeaderNames.EXPECT); // the proxy answers it: the backend never sees it
+        }
+        CharSequence requestId = ProxyHeaders.prepareRequest(request, clientInfo.remote().getAddress().getHostAddress(),
+                HttpUtil.isTransferEncodingChunked(request), ProxyHeaders.isUpgrade(request));
+        // After the rewrite, so that what is checked is what goes on the wire.
+        BackendProtocol.PreparedHead head = px.protocol().prepare(request, clientInfo);
+        if (head.refusal() != null) {
+            reject(new BadRequest(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, head.refusal()));
+            return;
+        }
+        current = new ProxyExchange(px, this, ctx, request, version, keepAlive, head.message(), requestId);
+        current.start(expectsContinue);
     }
 
     /** Why the proxy answers this request itself, or null when it goes upstream. */
@@ -158,8 +169,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
             return new BadRequest(HttpResponseStatus.NOT_IMPLEMENTED, "protocol upgrades are not supported by the "
                     + px.config().upstream().protocol().name().toLowerCase(java.util.Locale.ROOT) + " backend protocol");
         }
-        String cannot = px.protocol().cannotEncode(request, clientInfo);
-        return cannot == null ? null : new BadRequest(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, cannot);
+        return null;
     }
 
     private static BadRequest decoderFailure(Throwable cause) {
@@ -203,8 +213,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** The exchange wrote its last byte; take the next request or close. */
-    void exchangeFinished(boolean keepAlive, ChannelFuture lastWrite) {
+    @Override
+    public void exchangeEnded(boolean keepAlive, ChannelFuture lastWrite) {
         current = null;
         if (!keepAlive || lastResponse()) {
             closing = true;
@@ -220,23 +230,17 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** The response could not be completed after it started: closing tells the client it is cut short. */
-    void exchangeAborted() {
+    @Override
+    public void exchangeAborted() {
         current = null;
         closing = true;
         ctx.close();
     }
 
-    /** After a 101: this connection becomes a raw relay to {@code upstream}, its HTTP codec gone. */
-    void becomeTunnel(Channel upstream) {
+    @Override
+    public void becomeTunnel(Channel upstream) {
         current = null;
-        ctx.pipeline().replace(this, "tunnel", new Tunnel(upstream));
-        ctx.pipeline().remove(RequestDecoder.class);
-    }
-
-    /** Before the 101's tunnel starts: bytes the decoder still holds are fired on raw and must not be encoded. */
-    void removeEncoder() {
-        ctx.pipeline().remove(HttpResponseEncoder.class);
+        Tunnel.join(ctx, upstream, px.protocol());
     }
 
     @Override

@@ -1,7 +1,6 @@
 package dev.usher.proxy.http;
 
 import dev.usher.proxy.pool.Upstream;
-import dev.usher.proxy.upstream.ClientInfo;
 import dev.usher.proxy.upstream.ConnectionPool;
 import dev.usher.proxy.upstream.UpstreamHandler;
 import dev.usher.proxy.upstream.UpstreamListener;
@@ -22,7 +21,6 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.Future;
 import java.net.ConnectException;
 import java.util.ArrayDeque;
 import java.util.HashSet;
@@ -36,15 +34,46 @@ import org.slf4j.LoggerFactory;
  * One request's way through the proxy: pick an upstream, get a connection on this event loop, stream the body
  * up and the response down, retry where safe, and answer with the right status when it cannot be done.
  * Everything here runs on the client connection's event loop.
+ *
+ * <p>The response side moves through the {@link Phase}s; the request side (the client's body) streams beside it
+ * until {@code requestComplete}. Every way out goes through {@link #end} exactly once: it gives the upstream
+ * connection back or closes it, ends the upstream's in-flight count, and settles the metrics and the access log.
+ *
+ * <p>Longer than our usual limit on purpose: it is one state machine, and its value is that every transition and
+ * the single exit can be read in one place. Client-side checks live in {@link ClientHandler} and
+ * {@link RequestCheck}, header rewriting in {@link ProxyHeaders}, the tunnel in {@link Tunnel}.
  */
 final class ProxyExchange implements UpstreamListener {
     private static final Logger log = LoggerFactory.getLogger(ProxyExchange.class);
 
+    private enum Phase {
+        /** Picking an upstream and connecting to it (again, on a retry). */
+        CONNECTING,
+        /** The head is upstream; no answer yet. */
+        WAITING,
+        /** A 1xx answer is passing; the final one follows. */
+        INTERIM,
+        /** The final head went to the client: from here an upstream failure can only cut the response short. */
+        RESPONDING,
+        ENDED
+    }
+
+    /** What the end of the exchange means for its upstream connection. */
+    private enum Ending {
+        /** A whole response: the connection goes back to the pool when it can carry another request. */
+        COMPLETE,
+        /** A 101: the connection now belongs to the tunnel. */
+        TUNNEL,
+        /** Anything else: the connection is mid-exchange and is closed. */
+        FAILED
+    }
+
     private final ProxyContext px;
-    private final ClientHandler client;
+    private final ClientSide client;
     private final ChannelHandlerContext clientCtx;
     private final ConnectionPool connections;
     private final HttpRequest request;
+    private final Object head;
     private final HttpMethod method;
     private final String uri;
     private final HttpVersion clientVersion;
@@ -61,34 +90,35 @@ final class ProxyExchange implements UpstreamListener {
     private long bodyBytes;
     private boolean requestComplete;
 
+    private Phase phase = Phase.CONNECTING;
     private Upstream upstream;
     private Channel upstreamChannel;
     private UpstreamHandler upstreamHandler;
     private ScheduledFuture<?> responseTimer;
-
-    private boolean responseStarted;
-    private boolean skippingInterim;
     private boolean responseKeepAlive;
     private boolean upstreamReusable;
     private int status;
     private long bytesOut;
-    private boolean done;
 
-    ProxyExchange(ProxyContext px, ClientHandler client, ChannelHandlerContext clientCtx, HttpRequest request,
-                  String clientIp) {
+    /**
+     * @param request the head as it goes upstream (rewritten by {@link ProxyHeaders#prepareRequest})
+     * @param head    the same head as the backend protocol's codec writes it
+     */
+    ProxyExchange(ProxyContext px, ClientSide client, ChannelHandlerContext clientCtx, HttpRequest request,
+                  HttpVersion clientVersion, boolean clientKeepAlive, Object head, CharSequence requestId) {
         this.px = px;
         this.client = client;
         this.clientCtx = clientCtx;
         this.connections = px.connections().of(clientCtx.channel().eventLoop());
         this.request = request;
+        this.head = head;
         this.method = request.method();
         this.uri = request.uri();
-        this.clientVersion = request.protocolVersion();
-        this.clientKeepAlive = HttpUtil.isKeepAlive(request);
-        boolean chunked = HttpUtil.isTransferEncodingChunked(request);
-        this.hasBody = chunked || HttpUtil.getContentLength(request, 0L) > 0;
+        this.clientVersion = clientVersion;
+        this.clientKeepAlive = clientKeepAlive;
+        this.hasBody = HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0;
         this.upgrade = ProxyHeaders.isUpgrade(request);
-        this.requestId = ProxyHeaders.prepareRequest(request, clientIp, chunked, upgrade);
+        this.requestId = requestId;
     }
 
     boolean requestComplete() {
@@ -101,18 +131,15 @@ final class ProxyExchange implements UpstreamListener {
     }
 
     /** Starts the exchange; the caller has checked the request head is acceptable. */
-    void start() {
+    void start(boolean expectsContinue) {
         px.metrics().activeRequests().incrementAndGet();
         px.retries().requestStarted();
-        if (HttpUtil.is100ContinueExpected(request)) {
-            // Answered here, as nginx does: the body is read (and limited) by the proxy, not by the backend.
-            request.headers().remove(HttpHeaderNames.EXPECT);
-            // RFC 9110 10.1.1: an HTTP/1.0 client's expectation is ignored, never answered with 100.
-            if (clientVersion.minorVersion() >= 1) {
-                // A full message: the encoder must see the interim answer end before the real one starts.
-                clientCtx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
-                        Unpooled.EMPTY_BUFFER));
-            }
+        // Answered here, as nginx does: the body is read (and limited) by the proxy, not by the backend.
+        // RFC 9110 10.1.1: an HTTP/1.0 client's expectation is ignored, never answered with 100.
+        if (expectsContinue && clientVersion.minorVersion() >= 1) {
+            // A full message: the encoder must see the interim answer end before the real one starts.
+            clientCtx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
+                    Unpooled.EMPTY_BUFFER));
         }
         attempt();
     }
@@ -131,6 +158,7 @@ final class ProxyExchange implements UpstreamListener {
             more.add(u);
             tried = more;
         }
+        phase = Phase.CONNECTING;
         upstream = u;
         lastUpstream = u.name();
         u.requestStarted();
@@ -144,9 +172,9 @@ final class ProxyExchange implements UpstreamListener {
     }
 
     private void connected(Upstream u, ChannelFuture f) {
-        if (done) {
+        if (phase == Phase.ENDED) {
             if (f.isSuccess()) {
-                connections.release(u, f.channel(), true);
+                connections.release(u, f.channel(), true); // unused: the exchange ended while it connected
             }
             return;
         }
@@ -160,8 +188,7 @@ final class ProxyExchange implements UpstreamListener {
         upstreamChannel = f.channel();
         upstreamHandler = upstreamChannel.pipeline().get(UpstreamHandler.class);
         upstreamHandler.attach(this);
-        upstreamChannel.attr(ClientInfo.KEY).set(client.clientInfo());
-        upstreamChannel.write(request, upstreamChannel.voidPromise());
+        upstreamChannel.write(head, upstreamChannel.voidPromise());
         if (!hasBody) {
             if (requestComplete) {
                 upstreamChannel.write(LastHttpContent.EMPTY_LAST_CONTENT, upstreamChannel.voidPromise());
@@ -173,6 +200,7 @@ final class ProxyExchange implements UpstreamListener {
             }
         }
         upstreamChannel.flush();
+        phase = Phase.WAITING;
         if (requestComplete) {
             startResponseTimer();
         }
@@ -181,7 +209,7 @@ final class ProxyExchange implements UpstreamListener {
 
     /** A piece of the request body from the client. */
     void onRequestContent(HttpContent content) {
-        if (done) {
+        if (phase == Phase.ENDED) {
             content.release();
             return;
         }
@@ -189,38 +217,31 @@ final class ProxyExchange implements UpstreamListener {
         bodyBytes += content.content().readableBytes();
         if (bodyBytes > px.config().limits().maxBodySize()) {
             content.release();
-            abortUpstream();
             fail(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
                     "request body over the limit of " + px.config().limits().maxBodySize() + " bytes");
             return;
         }
+        requestComplete = last;
         if (!hasBody) {
             content.release();
-            if (last) {
-                requestComplete = true;
-                if (upstreamChannel != null) {
-                    upstreamChannel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT, upstreamChannel.voidPromise());
-                    startResponseTimer();
-                }
+            if (last && upstreamChannel != null) {
+                upstreamChannel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT, upstreamChannel.voidPromise());
+                startResponseTimer();
             }
         } else if (upstreamChannel == null) {
             pendingBody.add(content);
-            requestComplete = last;
+        } else if (last) {
+            upstreamChannel.writeAndFlush(content, upstreamChannel.voidPromise());
+            startResponseTimer();
         } else {
-            requestComplete = last;
-            if (last) {
-                upstreamChannel.writeAndFlush(content, upstreamChannel.voidPromise());
-                startResponseTimer();
-            } else {
-                upstreamChannel.write(content, upstreamChannel.voidPromise());
-            }
+            upstreamChannel.write(content, upstreamChannel.voidPromise());
         }
         updateClientReading();
     }
 
     /** End of a client read batch: push what was forwarded. */
     void flushUpstream() {
-        if (upstreamChannel != null && !done) {
+        if (upstreamChannel != null && phase != Phase.ENDED) {
             upstreamChannel.flush();
         }
     }
@@ -232,7 +253,7 @@ final class ProxyExchange implements UpstreamListener {
      * common bodiless request never does.
      */
     private void updateClientReading() {
-        if (done || requestComplete || !hasBody) {
+        if (phase == Phase.ENDED || requestComplete || !hasBody) {
             return;
         }
         clientCtx.channel().config().setAutoRead(upstreamChannel != null && upstreamChannel.isWritable());
@@ -244,14 +265,14 @@ final class ProxyExchange implements UpstreamListener {
     }
 
     void onClientWritabilityChanged(boolean writable) {
-        if (upstreamChannel != null && !done) {
+        if (upstreamChannel != null && phase != Phase.ENDED) {
             upstreamChannel.config().setAutoRead(writable);
         }
     }
 
     @Override
     public void onResponse(HttpObject msg) {
-        if (done) {
+        if (phase == Phase.ENDED) {
             ReferenceCountUtil.release(msg);
             return;
         }
@@ -281,18 +302,17 @@ final class ProxyExchange implements UpstreamListener {
             String invalid = Upgrades.invalidSwitch(request, response);
             if (invalid != null) {
                 px.outliers().failure(upstream);
-                abortUpstream();
-                failAndClose(HttpResponseStatus.BAD_GATEWAY, invalid);
+                answerError(HttpResponseStatus.BAD_GATEWAY, invalid, false);
                 return;
             }
-            responseStarted = true;
-            status = code;
+        }
+        phase = Phase.RESPONDING;
+        status = code;
+        if (code == 101) {
             ProxyHeaders.prepareResponse(response, clientVersion, false, true, true);
             clientCtx.write(response);
             return;
         }
-        responseStarted = true;
-        status = code;
         upstreamReusable = HttpUtil.isKeepAlive(response);
         boolean bodyExpected = !method.equals(HttpMethod.HEAD) && code != 204 && code != 304;
         boolean keepAlive = clientKeepAlive && requestFullyRead() && !client.lastResponse();
@@ -306,8 +326,8 @@ final class ProxyExchange implements UpstreamListener {
      * must accept them; an HTTP/1.0 client cannot. A 100 never does: the proxy answered Expect itself.
      */
     private void onInterimResponse(HttpResponse response) {
-        skippingInterim = true;
-        if (response.status().code() != 100 && clientVersion.minorVersion() >= 1 && clientVersion.majorVersion() == 1) {
+        phase = Phase.INTERIM;
+        if (response.status().code() != 100 && clientVersion.minorVersion() >= 1) {
             ProxyHeaders.prepareInterim(response);
             // A full message: the encoder must see the interim answer end before the final one starts.
             clientCtx.write(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, response.status(), Unpooled.EMPTY_BUFFER,
@@ -316,15 +336,11 @@ final class ProxyExchange implements UpstreamListener {
     }
 
     private void onResponseContent(HttpContent content) {
-        if (skippingInterim) {
+        if (phase == Phase.INTERIM) {
             content.release();
             if (content instanceof LastHttpContent) {
-                skippingInterim = false;
+                phase = Phase.WAITING;
             }
-            return;
-        }
-        if (!responseStarted) {
-            content.release();
             return;
         }
         if (content.decoderResult().isFailure()) {
@@ -334,12 +350,12 @@ final class ProxyExchange implements UpstreamListener {
             return;
         }
         bytesOut += content.content().readableBytes();
-        if (content instanceof LastHttpContent) {
+        if (content instanceof LastHttpContent last) {
             if (status == 101) {
-                content.release();
+                last.release();
                 switchToTunnel();
             } else {
-                complete((LastHttpContent) content);
+                complete(last);
             }
             return;
         }
@@ -351,53 +367,37 @@ final class ProxyExchange implements UpstreamListener {
 
     @Override
     public void onResponseBatchComplete() {
-        if (!done) {
+        if (phase != Phase.ENDED) {
             clientCtx.flush();
         }
     }
 
     private void complete(LastHttpContent last) {
-        done = true;
-        Upstream u = upstream;
-        u.requestFinished();
         if (status >= 500) {
-            px.outliers().failure(u);
+            px.outliers().failure(upstream);
         } else {
-            px.outliers().success(u);
+            px.outliers().success(upstream);
         }
-        upstreamHandler.detach();
-        connections.release(u, upstreamChannel, upstreamReusable && requestComplete);
-        finish(responseKeepAlive, last);
+        end(Ending.COMPLETE, true);
+        client.exchangeEnded(responseKeepAlive, clientCtx.writeAndFlush(last));
     }
 
     private void switchToTunnel() {
-        done = true;
-        Channel clientChannel = clientCtx.channel();
+        px.outliers().success(upstream);
         Channel up = upstreamChannel;
-        Upstream u = upstream;
-        upstreamHandler.detach();
-        up.closeFuture().addListener(f -> u.requestFinished());
+        end(Ending.TUNNEL, true);
         clientCtx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(f -> {
-            if (!f.isSuccess()) {
+            if (f.isSuccess()) {
+                client.becomeTunnel(up);
+            } else {
                 up.close();
-                return;
             }
-            // Encoders go before decoders: bytes a decoder still holds are fired on raw and must not be encoded.
-            client.removeEncoder();
-            up.pipeline().replace(UpstreamHandler.class, "tunnel", new Tunnel(clientChannel));
-            px.protocol().removeCodecForTunnel(up.pipeline());
-            client.becomeTunnel(up);
-            up.config().setAutoRead(true);
-            clientChannel.config().setAutoRead(true);
         });
-        px.outliers().success(u);
-        record();
-        px.metrics().activeRequests().decrementAndGet();
     }
 
     @Override
     public void onUpstreamClosed(Throwable cause) {
-        if (!done) {
+        if (phase != Phase.ENDED) {
             failUpstream(cause);
         }
     }
@@ -405,35 +405,29 @@ final class ProxyExchange implements UpstreamListener {
     @Override
     public void onUpstreamIdle() {
         // Before the first byte, the response timeout is the judge; after it, silence means the backend stalled.
-        if (!done && responseStarted) {
+        if (phase == Phase.RESPONDING) {
             log.warn("{} {}: upstream {} idle mid-response, closing", method, LogText.escape(uri), upstream);
             px.outliers().failure(upstream);
-            abort();
+            cutShort();
         }
     }
 
     private void failUpstream(Throwable cause) {
-        cancelResponseTimer();
-        Upstream u = upstream;
-        Channel ch = upstreamChannel;
-        upstreamHandler.detach();
-        upstreamChannel = null;
-        upstream = null;
-        ch.close();
-        u.requestFinished();
-        px.outliers().failure(u);
-        if (responseStarted) {
-            log.warn("{} {}: upstream {} failed mid-response ({}); closing client connection", method, LogText.escape(uri), u, cause.toString());
-            done = true;
-            finishAborted();
+        px.outliers().failure(upstream);
+        if (phase == Phase.RESPONDING) {
+            log.warn("{} {}: upstream {} failed mid-response ({}); closing client connection", method,
+                    LogText.escape(uri), upstream, cause.toString());
+            cutShort();
             return;
         }
+        cancelResponseTimer();
+        giveBackUpstream(false);
         retryOrFail(true, cause);
     }
 
     private void retryOrFail(boolean sent, Throwable cause) {
         if (px.retries().mayRetry(attempts, sent, method, hasBody)) {
-            log.debug("{} {}: retrying after {}", method, uri, cause.toString());
+            log.debug("{} {}: retrying after {}", method, LogText.escape(uri), cause.toString());
             px.metrics().retried();
             attempt();
             return;
@@ -445,7 +439,7 @@ final class ProxyExchange implements UpstreamListener {
     }
 
     private void startResponseTimer() {
-        if (responseTimer == null && !responseStarted) {
+        if (responseTimer == null && (phase == Phase.WAITING || phase == Phase.INTERIM)) {
             responseTimer = clientCtx.executor().schedule(this::responseTimedOut,
                     px.config().timeouts().response().toNanos(), TimeUnit.NANOSECONDS);
         }
@@ -460,32 +454,81 @@ final class ProxyExchange implements UpstreamListener {
 
     private void responseTimedOut() {
         responseTimer = null;
-        if (done || responseStarted) {
+        if (phase != Phase.WAITING && phase != Phase.INTERIM) {
             return;
         }
         px.outliers().failure(upstream);
-        abortUpstream();
         fail(HttpResponseStatus.GATEWAY_TIMEOUT,
                 "upstream did not answer within " + px.config().timeouts().response().toMillis() + " ms");
     }
 
-    /** The client went away: give up the upstream connection, which is mid-exchange and cannot be reused. */
+    /** The client went away: nothing to answer, nothing to log. */
     void clientClosed() {
-        if (done) {
+        if (phase != Phase.ENDED) {
+            end(Ending.FAILED, false);
+        }
+    }
+
+    /** Answers with the proxy's own error. The connection stays open only if the request was read whole. */
+    private void fail(HttpResponseStatus errorStatus, String reason) {
+        answerError(errorStatus, reason, clientKeepAlive && requestFullyRead() && !client.lastResponse());
+    }
+
+    private void answerError(HttpResponseStatus errorStatus, String reason, boolean keepAlive) {
+        if (phase == Phase.RESPONDING) {
+            cutShort();
             return;
         }
-        done = true;
+        status = errorStatus.code();
+        if (status >= 500) {
+            log.warn("{} {} {} from {}: {}", status, method, LogText.escape(uri), clientCtx.channel().remoteAddress(), reason);
+        } else {
+            log.info("{} {} {} from {}: {}", status, method, LogText.escape(uri), clientCtx.channel().remoteAddress(), reason);
+        }
+        bytesOut = 0;
+        end(Ending.FAILED, true);
+        client.exchangeEnded(keepAlive, clientCtx.writeAndFlush(ErrorResponses.of(clientCtx.alloc(), errorStatus, !keepAlive)));
+    }
+
+    /** The response was cut short: closing the connection is the only honest signal left. */
+    private void cutShort() {
+        status = status == 0 ? 502 : status;
+        end(Ending.FAILED, true);
+        client.exchangeAborted();
+    }
+
+    /**
+     * The one way out. Recorded before the last byte is written, so metrics and logs never lag what a client has
+     * seen.
+     */
+    private void end(Ending ending, boolean record) {
+        phase = Phase.ENDED;
         cancelResponseTimer();
-        abortUpstream();
-        releasePending();
+        HttpContent c;
+        while ((c = pendingBody.poll()) != null) {
+            c.release();
+        }
+        switch (ending) {
+            case COMPLETE -> giveBackUpstream(upstreamReusable && requestComplete);
+            case TUNNEL -> handOverUpstream();
+            case FAILED -> giveBackUpstream(false);
+        }
+        if (record) {
+            long elapsed = System.nanoTime() - startNanos;
+            px.metrics().responded(status, elapsed);
+            if (px.accessLog().enabled()) {
+                px.accessLog().record(client.info().remote().getAddress().getHostAddress(), method.name(), uri, status,
+                        bytesOut, elapsed, lastUpstream, attempts, requestId);
+            }
+        }
         px.metrics().activeRequests().decrementAndGet();
     }
 
-    /** Drops the upstream side of an exchange that will not complete normally. */
-    private void abortUpstream() {
+    /** Returns the upstream connection to its pool, or closes it, and ends the upstream's in-flight count. */
+    private void giveBackUpstream(boolean reusable) {
         if (upstreamChannel != null) {
             upstreamHandler.detach();
-            upstreamChannel.close();
+            connections.release(upstream, upstreamChannel, reusable);
             upstreamChannel = null;
         }
         if (upstream != null) {
@@ -494,69 +537,12 @@ final class ProxyExchange implements UpstreamListener {
         }
     }
 
-    private void abort() {
-        cancelResponseTimer();
-        abortUpstream();
-        done = true;
-        finishAborted();
-    }
-
-    /** Answers with the proxy's own error. The connection stays open only if the request was read whole. */
-    private void fail(HttpResponseStatus errorStatus, String reason) {
-        answerError(errorStatus, reason, clientKeepAlive && requestFullyRead() && !client.lastResponse());
-    }
-
-    /** Answers with the proxy's own error and closes: the connection's state cannot be trusted any more. */
-    private void failAndClose(HttpResponseStatus errorStatus, String reason) {
-        answerError(errorStatus, reason, false);
-    }
-
-    private void answerError(HttpResponseStatus errorStatus, String reason, boolean keepAlive) {
-        done = true;
-        cancelResponseTimer();
-        releasePending();
-        status = errorStatus.code();
-        if (status >= 500) {
-            log.warn("{} {} {} from {}: {}", status, method, LogText.escape(uri), clientCtx.channel().remoteAddress(), reason);
-        } else {
-            log.info("{} {} {} from {}: {}", status, method, LogText.escape(uri), clientCtx.channel().remoteAddress(), reason);
-        }
-        if (responseStarted) {
-            finishAborted();
-            return;
-        }
-        bytesOut = 0;
-        finish(keepAlive, ErrorResponses.of(clientCtx.alloc(), errorStatus, !keepAlive));
-    }
-
-    /** Records the request before its last byte leaves, so metrics and logs never lag what a client has seen. */
-    private void finish(boolean keepAlive, Object lastMessage) {
-        record();
-        px.metrics().activeRequests().decrementAndGet();
-        client.exchangeFinished(keepAlive, clientCtx.writeAndFlush(lastMessage));
-    }
-
-    /** The response was cut short: closing the connection is the only honest signal left. */
-    private void finishAborted() {
-        status = status == 0 ? 502 : status;
-        record();
-        px.metrics().activeRequests().decrementAndGet();
-        client.exchangeAborted();
-    }
-
-    private void record() {
-        long elapsed = System.nanoTime() - startNanos;
-        px.metrics().responded(status, elapsed);
-        if (px.accessLog().enabled()) {
-            px.accessLog().record(client.clientIp(), method.name(), uri, status, bytesOut, elapsed,
-                    lastUpstream, attempts, requestId);
-        }
-    }
-
-    private void releasePending() {
-        HttpContent c;
-        while ((c = pendingBody.poll()) != null) {
-            c.release();
-        }
+    /** A tunnelled connection counts as in flight on its upstream until it closes. */
+    private void handOverUpstream() {
+        Upstream u = upstream;
+        upstreamHandler.detach();
+        upstreamChannel.closeFuture().addListener(f -> u.requestFinished());
+        upstreamChannel = null;
+        upstream = null;
     }
 }

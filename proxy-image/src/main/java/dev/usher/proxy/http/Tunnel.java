@@ -5,17 +5,38 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.HttpResponseEncoder;
+import dev.usher.proxy.upstream.BackendProtocol;
+import dev.usher.proxy.upstream.UpstreamHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 
 /**
- * One direction of a raw byte relay, used after a {@code 101 Switching Protocols}: whatever arrives is written
- * to the peer channel; reading pauses while the peer cannot take more.
+ * What a connection pair becomes after a {@code 101 Switching Protocols}: a raw byte relay, one {@code Tunnel}
+ * handler each way. Whatever arrives is written to the peer channel; reading pauses while the peer cannot take more.
  */
 final class Tunnel extends ChannelInboundHandlerAdapter {
     private final Channel peer;
 
-    Tunnel(Channel peer) {
+    private Tunnel(Channel peer) {
         this.peer = peer;
+    }
+
+    /**
+     * Takes the HTTP handlers out of both pipelines and relays from then on. {@code clientCtx} is the client
+     * handler's context. Encoders go before decoders: bytes a decoder still holds are fired on raw when it is
+     * removed, and must reach the tunnel, not an encoder.
+     */
+    static void join(ChannelHandlerContext clientCtx, Channel upstream, BackendProtocol protocol) {
+        Channel client = clientCtx.channel();
+        ChannelPipeline clientPipeline = clientCtx.pipeline();
+        clientPipeline.remove(HttpResponseEncoder.class);
+        upstream.pipeline().replace(UpstreamHandler.class, "tunnel", new Tunnel(client));
+        protocol.removeCodecForTunnel(upstream.pipeline());
+        clientPipeline.replace(clientCtx.handler(), "tunnel", new Tunnel(upstream));
+        clientPipeline.remove(RequestDecoder.class);
+        upstream.config().setAutoRead(true);
+        client.config().setAutoRead(true);
     }
 
     @Override

@@ -3,6 +3,7 @@ package dev.usher.proxy.upstream;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpRequest;
 
 /** HTTP/1.1 to the backend, with keep-alive. */
 public final class HttpBackend implements BackendProtocol {
@@ -29,6 +30,11 @@ public final class HttpBackend implements BackendProtocol {
                 .setMaxHeaderSize(Math.max(maxHeaderSize, 8192))
                 .setMaxInitialLineLength(8192)
                 .setMaxChunkSize(64 * 1024);
+    }
+
+    @Override
+    public PreparedHead prepare(HttpRequest request, ClientInfo client) {
+        return PreparedHead.of(request);
     }
 
     @Override

@@ -14,10 +14,12 @@ import io.netty.handler.codec.http.HttpUtil;
 public final class UwsgiBackend implements BackendProtocol {
     private final UwsgiSettings settings;
     private final int maxHeaderSize;
+    private final long maxBodySize;
 
-    public UwsgiBackend(UwsgiSettings settings, int maxHeaderSize) {
+    public UwsgiBackend(UwsgiSettings settings, int maxHeaderSize, long maxBodySize) {
         this.settings = settings;
         this.maxHeaderSize = maxHeaderSize;
+        this.maxBodySize = maxBodySize;
     }
 
     @Override
@@ -27,20 +29,27 @@ public final class UwsgiBackend implements BackendProtocol {
         pipeline.addLast("uwsgi-request-encoder", new UwsgiRequestEncoder(settings, decoder));
     }
 
+    /**
+     * The vars block, checked against uWSGI's buffer. A chunked body's length is known only at its end, so its
+     * block is sized with the longest CONTENT_LENGTH the body limit allows: a block that passes here fits then.
+     */
     @Override
-    public String cannotEncode(HttpRequest request, ClientInfo client) {
-        long length = HttpUtil.isTransferEncodingChunked(request) ? 0 : HttpUtil.getContentLength(request, -1L);
-        int size = new UwsgiVars(request, client, length, settings.params()).size();
+    public PreparedHead prepare(HttpRequest request, ClientInfo client) {
+        boolean chunked = HttpUtil.isTransferEncodingChunked(request);
+        UwsgiVars vars = new UwsgiVars(request, client, chunked ? maxBodySize : HttpUtil.getContentLength(request, -1L),
+                settings.params());
+        int size = vars.size();
         int limit = Math.min(settings.bufferSize(), UwsgiVars.MAX_BLOCK);
         if (size <= limit) {
-            return null;
+            return PreparedHead.of(vars);
         }
         if (size > UwsgiVars.MAX_BLOCK) {
-            return "request headers make a uwsgi vars block of " + size
-                    + " bytes; the protocol's limit is 65535";
+            return PreparedHead.refused("request headers make a uwsgi vars block of " + size
+                    + " bytes; the protocol's limit is 65535");
         }
-        return "request headers make a uwsgi vars block of " + size + " bytes, over upstream.uwsgi.bufferSize ("
-                + settings.bufferSize() + "); raise it together with uWSGI's --buffer-size";
+        return PreparedHead.refused("request headers make a uwsgi vars block of " + size
+                + " bytes, over upstream.uwsgi.bufferSize (" + settings.bufferSize()
+                + "); raise it together with uWSGI's --buffer-size");
     }
 
     @Override

@@ -52,9 +52,33 @@ final class UwsgiVars {
         for (Iterator<Map.Entry<CharSequence, CharSequence>> it = request.headers().iteratorCharSequence(); it.hasNext(); ) {
             headers.add(it.next());
         }
+        this.size = measure();
+    }
+
+    private UwsgiVars(UwsgiVars of, long contentLength) {
+        this.request = of.request;
+        this.client = of.client;
+        this.contentLength = Long.toString(contentLength);
+        this.params = of.params;
+        this.query = of.query;
+        this.pathInfo = of.pathInfo;
+        this.headers = of.headers;
+        this.size = measure();
+    }
+
+    /** The same vars with the CONTENT_LENGTH of a body that was collected whole (a chunked one). */
+    UwsgiVars withContentLength(long contentLength) {
+        return new UwsgiVars(this, contentLength);
+    }
+
+    HttpRequest request() {
+        return request;
+    }
+
+    private int measure() {
         Counter counter = new Counter();
         visit(counter);
-        this.size = counter.size;
+        return counter.size;
     }
 
     /** The size of the vars block, without the 4-byte packet header. */

@@ -23,13 +23,16 @@ import org.junit.jupiter.api.Test;
 
 /** The uwsgi packet as uWSGI parses it: header, little-endian sizes, vars, then the raw body. */
 class UwsgiRequestEncoderTest {
-    private final EmbeddedChannel channel = new EmbeddedChannel(
-            new UwsgiRequestEncoder(new UwsgiSettings(5, 4096, Map.of("SCRIPT_NAME", "/app")),
-                    new UwsgiResponseDecoder(new HttpDecoderConfig())));
+    private static final UwsgiSettings SETTINGS = new UwsgiSettings(5, 4096, Map.of("SCRIPT_NAME", "/app"));
+    private static final ClientInfo CLIENT = new ClientInfo(
+            new InetSocketAddress("127.0.0.9", 40000), new InetSocketAddress("127.0.0.1", 8080), "http");
 
-    UwsgiRequestEncoderTest() {
-        channel.attr(ClientInfo.KEY).set(new ClientInfo(
-                new InetSocketAddress("127.0.0.9", 40000), new InetSocketAddress("127.0.0.1", 8080), "http"));
+    private final EmbeddedChannel channel = new EmbeddedChannel(
+            new UwsgiRequestEncoder(SETTINGS, new UwsgiResponseDecoder(new HttpDecoderConfig())));
+
+    /** The vars block as the proxy writes it: prepared once by the backend protocol. */
+    private static Object head(HttpRequest request) {
+        return new UwsgiBackend(SETTINGS, 16384, 10 << 20).prepare(request, CLIENT).message();
     }
 
     @AfterEach
@@ -42,7 +45,7 @@ class UwsgiRequestEncoderTest {
         HttpRequest request = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, "/caf%C3%A9/x?q=1&r=%20");
         request.headers().add("Host", "shop.example:8080").add("Content-Length", "5").add("Content-Type", "text/plain")
                 .add("X-Multi", "a").add("X-Multi", "b").add("Cookie", "a=1").add("Cookie", "b=2");
-        channel.writeOutbound(request, new DefaultLastHttpContent(Unpooled.copiedBuffer("hello", StandardCharsets.US_ASCII)));
+        channel.writeOutbound(head(request), new DefaultLastHttpContent(Unpooled.copiedBuffer("hello", StandardCharsets.US_ASCII)));
 
         ByteBuf packet = nextNonEmpty();
         assertThat((int) packet.readUnsignedByte()).as("modifier1").isEqualTo(5);
@@ -80,7 +83,7 @@ class UwsgiRequestEncoderTest {
     void chunkedBodyIsCollectedAndSentWithItsTotalLength() {
         HttpRequest request = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, "/upload");
         request.headers().add("Host", "a").add("Transfer-Encoding", "chunked");
-        channel.writeOutbound(request);
+        channel.writeOutbound(head(request));
         assertThat(nextNonEmpty()).as("nothing is sent before the length is known").isNull();
         channel.writeOutbound(new DefaultHttpContent(Unpooled.copiedBuffer("abc", StandardCharsets.US_ASCII)));
         channel.writeOutbound(new DefaultLastHttpContent(Unpooled.copiedBuffer("defg", StandardCharsets.US_ASCII)));
@@ -99,7 +102,7 @@ class UwsgiRequestEncoderTest {
     void bodilessRequestSendsAnEmptyContentLength() {
         HttpRequest request = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/");
         request.headers().add("Host", "a");
-        channel.writeOutbound(request, LastHttpContent.EMPTY_LAST_CONTENT);
+        channel.writeOutbound(head(request), LastHttpContent.EMPTY_LAST_CONTENT);
         ByteBuf packet = nextNonEmpty();
         packet.skipBytes(4);
         assertThat(decode(packet)).containsEntry("CONTENT_LENGTH", "").containsEntry("PATH_INFO", "/").containsEntry("QUERY_STRING", "");
@@ -108,19 +111,19 @@ class UwsgiRequestEncoderTest {
 
     @Test
     void varsOverTheBufferSizeAreRefusedNamingTheSetting() {
-        UwsgiBackend backend = new UwsgiBackend(new UwsgiSettings(0, 1024, Map.of()), 16384);
-        ClientInfo client = channel.attr(ClientInfo.KEY).get();
+        UwsgiBackend backend = new UwsgiBackend(new UwsgiSettings(0, 1024, Map.of()), 16384, 10 << 20);
+        ClientInfo client = CLIENT;
         HttpRequest small = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/");
         small.headers().add("Host", "a");
-        assertThat(backend.cannotEncode(small, client)).isNull();
+        assertThat(backend.prepare(small, client).refusal()).isNull();
 
         HttpRequest big = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/");
         big.headers().add("Host", "a").add("X-Big", "x".repeat(2000));
-        assertThat(backend.cannotEncode(big, client)).contains("upstream.uwsgi.bufferSize").contains("--buffer-size");
+        assertThat(backend.prepare(big, client).refusal()).contains("upstream.uwsgi.bufferSize").contains("--buffer-size");
 
         HttpRequest huge = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/");
         huge.headers().add("Host", "a").add("X-A", "x".repeat(40000)).add("X-B", "y".repeat(40000));
-        assertThat(new UwsgiBackend(new UwsgiSettings(0, 65535, Map.of()), 131072).cannotEncode(huge, client))
+        assertThat(new UwsgiBackend(new UwsgiSettings(0, 65535, Map.of()), 131072, 10 << 20).prepare(huge, client).refusal())
                 .contains("65535");
     }
 
