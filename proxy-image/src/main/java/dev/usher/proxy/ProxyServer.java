@@ -10,25 +10,25 @@ import dev.usher.proxy.balancing.SlowStart;
 import dev.usher.proxy.balancing.UpstreamPicker;
 import dev.usher.proxy.config.HostPort;
 import dev.usher.proxy.config.ProxyConfig;
+import dev.usher.proxy.connections.ConnectionPools;
 import dev.usher.proxy.discovery.EndpointCondition;
 import dev.usher.proxy.discovery.KubernetesSource;
 import dev.usher.proxy.discovery.SourceStatus;
 import dev.usher.proxy.discovery.StaticSource;
 import dev.usher.proxy.discovery.UpstreamSource;
+import dev.usher.proxy.endpoints.Upstream;
+import dev.usher.proxy.endpoints.UpstreamPool;
 import dev.usher.proxy.health.OutlierDetector;
 import dev.usher.proxy.http.AccessLog;
 import dev.usher.proxy.http.ClientChannelInitializer;
 import dev.usher.proxy.http.ConnectionLimit;
 import dev.usher.proxy.http.ProxyContext;
 import dev.usher.proxy.metrics.ProxyMetrics;
-import dev.usher.proxy.pool.Upstream;
-import dev.usher.proxy.pool.UpstreamPool;
+import dev.usher.proxy.protocols.BackendProtocol;
+import dev.usher.proxy.protocols.HttpBackend;
+import dev.usher.proxy.protocols.uwsgi.UwsgiBackend;
 import dev.usher.proxy.retry.RetryBudget;
 import dev.usher.proxy.retry.RetryPolicy;
-import dev.usher.proxy.upstream.BackendProtocol;
-import dev.usher.proxy.upstream.ConnectionPools;
-import dev.usher.proxy.upstream.HttpBackend;
-import dev.usher.proxy.uwsgi.UwsgiBackend;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
@@ -88,7 +88,7 @@ public final class ProxyServer implements AdminEndpoints {
 
         ProxyContext px = new ProxyContext(
                 config,
-                new UpstreamPicker(pool, LoadBalancer.named(config.loadBalancing(),
+                new UpstreamPicker(pool, LoadBalancer.of(config.loadBalancing(),
                         new SlowStart(config.slowStart(), System::nanoTime)), outliers),
                 new RetryPolicy(config.retries().attempts(),
                         new RetryBudget(config.retries().budgetRatio(), config.retries().minRetriesPerSecond(), System::nanoTime)),
@@ -211,7 +211,7 @@ public final class ProxyServer implements AdminEndpoints {
         root.put("connected", status.connected());
         root.put("lastSync", status.lastSync() == null ? null : status.lastSync().toString());
         root.put("protocol", config.upstream().protocol().name().toLowerCase(Locale.ROOT));
-        root.put("loadBalancing", config.loadBalancing());
+        root.put("loadBalancing", config.loadBalancing().key());
         ArrayNode list = root.putArray("upstreams");
         long now = System.nanoTime();
         Set<InetSocketAddress> inPool = new HashSet<>();

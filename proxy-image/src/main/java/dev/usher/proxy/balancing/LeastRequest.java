@@ -1,22 +1,16 @@
 package dev.usher.proxy.balancing;
 
-import dev.usher.proxy.pool.Upstream;
+import dev.usher.proxy.endpoints.Upstream;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Predicate;
 
 /**
- * Power of two choices: sample two upstreams, send to the one with fewer requests in flight per unit of weight.
+ * Power of two choices: sample two upstreams, send to the one with fewer requests in flight.
  * Nearly as good as a full least-loaded scan, at constant cost and without herding onto one upstream.
  */
 final class LeastRequest implements LoadBalancer {
     private static final int SAMPLE_TRIES = 4;
-
-    private final SlowStart slowStart;
-
-    LeastRequest(SlowStart slowStart) {
-        this.slowStart = slowStart;
-    }
 
     @Override
     public Upstream pick(List<Upstream> candidates, Predicate<Upstream> eligible) {
@@ -39,7 +33,7 @@ final class LeastRequest implements LoadBalancer {
         }
         Upstream ua = candidates.get(a);
         Upstream ub = candidates.get(b);
-        return load(ub) < load(ua) ? ub : ua;
+        return ub.inFlight() < ua.inFlight() ? ub : ua;
     }
 
     /** A random eligible index other than {@code other}: two distinct samples, or with two upstreams half the picks would be blind. */
@@ -58,17 +52,13 @@ final class LeastRequest implements LoadBalancer {
     }
 
     /** When random samples keep hitting ineligible upstreams (most are tried or ejected), look at every one. */
-    private Upstream scan(List<Upstream> candidates, Predicate<Upstream> eligible) {
+    private static Upstream scan(List<Upstream> candidates, Predicate<Upstream> eligible) {
         Upstream best = null;
         for (Upstream u : candidates) {
-            if (eligible.test(u) && (best == null || load(u) < load(best))) {
+            if (eligible.test(u) && (best == null || u.inFlight() < best.inFlight())) {
                 best = u;
             }
         }
         return best;
-    }
-
-    private double load(Upstream u) {
-        return (u.inFlight() + 1) / slowStart.weight(u);
     }
 }

@@ -1,12 +1,17 @@
 package dev.usher.proxy.balancing;
 
-import dev.usher.proxy.pool.Upstream;
+import dev.usher.proxy.endpoints.Upstream;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.LongSupplier;
+import java.util.function.Predicate;
 
 /**
- * Weighted ramp-up: an upstream that became active less than {@code window} ago gets a weight that grows
- * linearly from {@value #MIN_WEIGHT} to 1, so a cold JVM or an empty cache is not handed its full share at once.
+ * Ramp-up for any balancer, as a wrapper (Armeria's ramping-up strategy has the same shape): an upstream that became
+ * active less than {@code window} ago has a weight that grows linearly from {@value #MIN_WEIGHT} to 1, and each
+ * pick admits it with that probability. So a cold JVM or an empty cache is not handed its full share at once,
+ * whatever the algorithm, and the algorithms themselves know nothing of it.
  */
 public final class SlowStart {
     static final double MIN_WEIGHT = 0.1;
@@ -29,5 +34,30 @@ public final class SlowStart {
             return 1.0;
         }
         return Math.max(MIN_WEIGHT, (double) age / windowNanos);
+    }
+
+    /** {@code balancer} with ramp-up; the balancer itself when slow start is off. */
+    public LoadBalancer around(LoadBalancer balancer) {
+        return windowNanos <= 0 ? balancer : new Ramping(balancer);
+    }
+
+    private boolean admitted(Upstream upstream) {
+        double w = weight(upstream);
+        return w >= 1.0 || ThreadLocalRandom.current().nextDouble() < w;
+    }
+
+    private final class Ramping implements LoadBalancer {
+        private final LoadBalancer delegate;
+
+        Ramping(LoadBalancer delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public Upstream pick(List<Upstream> candidates, Predicate<Upstream> eligible) {
+            Upstream u = delegate.pick(candidates, eligible.and(SlowStart.this::admitted));
+            // An upstream still ramping up is used rather than none, when it is the only one eligible.
+            return u != null ? u : delegate.pick(candidates, eligible);
+        }
     }
 }

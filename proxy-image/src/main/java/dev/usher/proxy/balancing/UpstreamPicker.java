@@ -1,8 +1,8 @@
 package dev.usher.proxy.balancing;
 
+import dev.usher.proxy.endpoints.Upstream;
+import dev.usher.proxy.endpoints.UpstreamPool;
 import dev.usher.proxy.health.OutlierDetector;
-import dev.usher.proxy.pool.Upstream;
-import dev.usher.proxy.pool.UpstreamPool;
 import java.util.List;
 import java.util.Set;
 

@@ -6,21 +6,18 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.usher.proxy.config.UwsgiSettings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import dev.usher.proxy.uwsgi.UwsgiSettings;
 import java.time.Duration;
 import java.util.List;
-import java.util.Set;
 
 /**
  * Builds a {@link ProxyConfig} from an optional file plus command-line flags. Flags are laid over the file's
  * tree before binding, so both are checked by the same rules and a flag always wins.
  */
 public final class ConfigLoader {
-    public static final Set<String> LOAD_BALANCERS = Set.of("least-request", "round-robin");
-
     public static final String USAGE = """
             usage: usher-proxy [--config FILE] [flags]
 
@@ -168,9 +165,10 @@ public final class ConfigLoader {
         HostPort listen = root.parsed("listen", new HostPort("0.0.0.0", 8080), HostPort::parse);
         HostPort admin = root.parsed("admin", new HostPort("0.0.0.0", 9901), HostPort::parse);
         int eventLoops = root.integer("eventLoops", 0, 0, 256);
-        String lb = root.string("loadBalancing", "least-request");
-        if (!LOAD_BALANCERS.contains(lb)) {
-            throw ConfigException.at("loadBalancing", "'" + lb + "' is not one of " + LOAD_BALANCERS);
+        String lbName = root.string("loadBalancing", LoadBalancing.LEAST_REQUEST.key());
+        LoadBalancing lb = LoadBalancing.fromKey(lbName);
+        if (lb == null) {
+            throw ConfigException.at("loadBalancing", "'" + lbName + "' is not one of " + LoadBalancing.keys());
         }
         Duration slowStart = root.duration("slowStart", Duration.ofSeconds(10));
         boolean accessLog = root.bool("accessLog", false);

@@ -11,7 +11,7 @@ public record ProxyConfig(
         HostPort admin,
         int eventLoops,
         UpstreamConfig upstream,
-        String loadBalancing,
+        LoadBalancing loadBalancing,
         Duration slowStart,
         Limits limits,
         Timeouts timeouts,

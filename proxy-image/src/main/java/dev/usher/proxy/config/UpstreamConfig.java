@@ -1,6 +1,6 @@
 package dev.usher.proxy.config;
 
-import dev.usher.proxy.uwsgi.UwsgiSettings;
+import dev.usher.proxy.config.UwsgiSettings;
 import java.nio.file.Path;
 import java.util.List;
 

@@ -1,7 +1,7 @@
 package dev.usher.proxy.discovery;
 
 import dev.usher.proxy.config.UpstreamConfig;
-import dev.usher.proxy.pool.UpstreamPool;
+import dev.usher.proxy.endpoints.UpstreamPool;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;

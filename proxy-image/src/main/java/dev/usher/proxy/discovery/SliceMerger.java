@@ -1,6 +1,6 @@
 package dev.usher.proxy.discovery;
 
-import dev.usher.proxy.pool.Endpoint;
+import dev.usher.proxy.endpoints.Endpoint;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointConditions;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import java.net.InetAddress;

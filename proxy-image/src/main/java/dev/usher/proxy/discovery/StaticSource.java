@@ -1,8 +1,8 @@
 package dev.usher.proxy.discovery;
 
 import dev.usher.proxy.config.HostPort;
-import dev.usher.proxy.pool.Endpoint;
-import dev.usher.proxy.pool.UpstreamPool;
+import dev.usher.proxy.endpoints.Endpoint;
+import dev.usher.proxy.endpoints.UpstreamPool;
 import java.net.InetSocketAddress;
 import java.time.Instant;
 import java.util.LinkedHashMap;

@@ -1,6 +1,6 @@
 package dev.usher.proxy.discovery;
 
-import dev.usher.proxy.pool.UpstreamPool;
+import dev.usher.proxy.endpoints.UpstreamPool;
 
 /** Where the pool's members come from. A source pushes whole, current endpoint lists into the pool. */
 public interface UpstreamSource extends AutoCloseable {

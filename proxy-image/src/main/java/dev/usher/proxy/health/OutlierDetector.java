@@ -1,7 +1,8 @@
 package dev.usher.proxy.health;
 
 import dev.usher.proxy.config.ProxyConfig;
-import dev.usher.proxy.pool.Upstream;
+import dev.usher.proxy.endpoints.HealthState;
+import dev.usher.proxy.endpoints.Upstream;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -32,21 +33,17 @@ public final class OutlierDetector {
     }
 
     public void success(Upstream upstream) {
-        // Read before write: the success path runs per request and should not dirty a shared cache line.
-        if (upstream.health().consecutiveFailures.get() != 0) {
-            upstream.health().consecutiveFailures.set(0);
-        }
+        upstream.health().succeeded();
     }
 
     public void failure(Upstream upstream) {
         HealthState h = upstream.health();
-        int failures = h.consecutiveFailures.incrementAndGet();
+        int failures = h.failed();
         long now = nanoClock.getAsLong();
         if (failures < config.consecutiveFailures() || h.isEjected(now)) {
             return;
         }
-        h.consecutiveFailures.set(0);
-        int n = h.ejections.incrementAndGet();
+        int n = h.countEjection();
         long base = config.baseEjection().toNanos();
         long max = config.maxEjection().toNanos();
         long duration = base;
@@ -55,7 +52,7 @@ public final class OutlierDetector {
         }
         duration = Math.min(duration, max);
         long until = now + duration;
-        h.ejectedUntilNanos = until;
+        h.ejectUntil(until);
         anyEjectedUntil.accumulateAndGet(until, (a, b) -> a == HealthState.NEVER || b - a > 0 ? b : a);
         log.warn("upstream {} ejected for {} ms after {} consecutive failures (ejection #{})",
                 upstream, duration / 1_000_000, failures, n);

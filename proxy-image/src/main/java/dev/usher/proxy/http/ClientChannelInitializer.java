@@ -1,5 +1,6 @@
 package dev.usher.proxy.http;
 
+import dev.usher.proxy.http.validation.RequestDecoder;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.group.ChannelGroup;

@@ -1,7 +1,9 @@
 package dev.usher.proxy.http;
 
-import dev.usher.proxy.upstream.BackendProtocol;
-import dev.usher.proxy.upstream.ClientInfo;
+import dev.usher.proxy.http.validation.BadRequest;
+import dev.usher.proxy.http.validation.RequestCheck;
+import dev.usher.proxy.protocols.BackendProtocol;
+import dev.usher.proxy.protocols.ClientInfo;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -9,11 +11,11 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.timeout.IdleStateEvent;
@@ -174,7 +176,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Client
 
     private static BadRequest decoderFailure(Throwable cause) {
         if (cause instanceof BadRequest.Refused refused) {
-            return refused.request;
+            return refused.request();
         }
         HttpResponseStatus status = cause instanceof TooLongHttpHeaderException
                 ? HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE

@@ -1,6 +1,6 @@
 package dev.usher.proxy.http;
 
-import dev.usher.proxy.upstream.ClientInfo;
+import dev.usher.proxy.protocols.ClientInfo;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 

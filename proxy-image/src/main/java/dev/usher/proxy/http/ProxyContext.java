@@ -2,11 +2,11 @@ package dev.usher.proxy.http;
 
 import dev.usher.proxy.balancing.UpstreamPicker;
 import dev.usher.proxy.config.ProxyConfig;
+import dev.usher.proxy.connections.ConnectionPools;
 import dev.usher.proxy.health.OutlierDetector;
 import dev.usher.proxy.metrics.ProxyMetrics;
+import dev.usher.proxy.protocols.BackendProtocol;
 import dev.usher.proxy.retry.RetryPolicy;
-import dev.usher.proxy.upstream.BackendProtocol;
-import dev.usher.proxy.upstream.ConnectionPools;
 
 /** The shared services every client connection uses; built once by the server. */
 public record ProxyContext(

@@ -1,9 +1,9 @@
 package dev.usher.proxy.http;
 
-import dev.usher.proxy.pool.Upstream;
-import dev.usher.proxy.upstream.ConnectionPool;
-import dev.usher.proxy.upstream.UpstreamHandler;
-import dev.usher.proxy.upstream.UpstreamListener;
+import dev.usher.proxy.connections.ConnectionPool;
+import dev.usher.proxy.connections.UpstreamHandler;
+import dev.usher.proxy.connections.UpstreamListener;
+import dev.usher.proxy.endpoints.Upstream;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -11,7 +11,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;

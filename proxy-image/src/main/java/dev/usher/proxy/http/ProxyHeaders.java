@@ -1,5 +1,6 @@
 package dev.usher.proxy.http;
 
+import dev.usher.proxy.http.validation.RequestCheck;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -124,7 +125,7 @@ final class ProxyHeaders {
         for (String value : h.getAll(HttpHeaderNames.CONNECTION)) {
             for (String token : value.split(",")) {
                 String t = token.trim();
-                if (!t.isEmpty() && !isEndToEndOnly(t)) {
+                if (!t.isEmpty() && !RequestCheck.isEndToEndOnly(t)) {
                     if (named == null) {
                         named = new ArrayList<>(2);
                     }
@@ -150,16 +151,6 @@ final class ProxyHeaders {
             }
         }
         return out.append(clientIp).toString();
-    }
-
-    /**
-     * Headers that frame or route the request for every hop: a Connection header may not make the proxy drop them
-     * (RFC 9110 7.6.1). {@link RequestCheck} refuses a request that tries; they are kept here all the same.
-     */
-    static boolean isEndToEndOnly(String name) {
-        return AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.HOST)
-                || AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.CONTENT_LENGTH)
-                || AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.TRANSFER_ENCODING);
     }
 
     private static void appendVia(HttpHeaders h) {

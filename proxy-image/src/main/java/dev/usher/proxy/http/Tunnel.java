@@ -1,5 +1,8 @@
 package dev.usher.proxy.http;
 
+import dev.usher.proxy.connections.UpstreamHandler;
+import dev.usher.proxy.http.validation.RequestDecoder;
+import dev.usher.proxy.protocols.BackendProtocol;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -7,8 +10,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpResponseEncoder;
-import dev.usher.proxy.upstream.BackendProtocol;
-import dev.usher.proxy.upstream.UpstreamHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 
 /**

@@ -1,6 +1,6 @@
 package dev.usher.proxy.metrics;
 
-import dev.usher.proxy.pool.UpstreamPool;
+import dev.usher.proxy.endpoints.UpstreamPool;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;

@@ -8,7 +8,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.usher.proxy.pool.Endpoint;
+import dev.usher.proxy.endpoints.Endpoint;
 import dev.usher.proxy.testing.Http;
 import dev.usher.proxy.testing.ProxyFixture;
 import dev.usher.proxy.testing.TestBackend;

@@ -2,9 +2,9 @@ package dev.usher.proxy.balancing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.usher.proxy.pool.Endpoint;
-import dev.usher.proxy.pool.Upstream;
-import dev.usher.proxy.pool.UpstreamPool;
+import dev.usher.proxy.endpoints.Endpoint;
+import dev.usher.proxy.endpoints.Upstream;
+import dev.usher.proxy.endpoints.UpstreamPool;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 class LeastRequestTest {
     private final AtomicLong clock = new AtomicLong(1_000_000_000L);
     private final UpstreamPool pool = new UpstreamPool(clock::get);
-    private final LeastRequest lb = new LeastRequest(new SlowStart(Duration.ofSeconds(10), clock::get));
+    private final LoadBalancer lb = new SlowStart(Duration.ofSeconds(10), clock::get).around(new LeastRequest());
 
     private List<Upstream> upstreams(int n) {
         List<Endpoint> endpoints = new ArrayList<>();

@@ -1,11 +1,10 @@
 package dev.usher.proxy.balancing;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.usher.proxy.config.ConfigLoader;
-import dev.usher.proxy.pool.Endpoint;
-import dev.usher.proxy.pool.UpstreamPool;
+import dev.usher.proxy.config.LoadBalancing;
+import dev.usher.proxy.endpoints.Endpoint;
+import dev.usher.proxy.endpoints.UpstreamPool;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
@@ -16,26 +15,20 @@ class LoadBalancerTest {
 
     @Test
     void namesMapToTheirAlgorithms() {
-        assertThat(LoadBalancer.named("round-robin", noSlowStart)).isInstanceOf(RoundRobin.class);
-        assertThat(LoadBalancer.named("least-request", noSlowStart)).isInstanceOf(LeastRequest.class);
+        assertThat(LoadBalancer.of(LoadBalancing.ROUND_ROBIN, noSlowStart)).isInstanceOf(RoundRobin.class);
+        assertThat(LoadBalancer.of(LoadBalancing.LEAST_REQUEST, noSlowStart)).isInstanceOf(LeastRequest.class);
     }
 
-    // Config validation and the factory are separate lists; a name config accepts must not crash start-up.
     @Test
-    void everyNameTheConfigAcceptsBuildsAWorkingBalancer() {
+    void everyAlgorithmTheConfigAcceptsBuildsAWorkingBalancerWithOrWithoutSlowStart() {
         UpstreamPool pool = new UpstreamPool(() -> 0L);
         pool.update(List.of(new Endpoint(new InetSocketAddress("127.0.0.1", 9001), true)));
 
-        for (String name : ConfigLoader.LOAD_BALANCERS) {
-            LoadBalancer lb = LoadBalancer.named(name, noSlowStart);
-            assertThat(lb.pick(pool.snapshot().ready(), u -> true)).as(name).isNotNull();
+        SlowStart slowStart = new SlowStart(Duration.ofSeconds(10), () -> 0L);
+        for (LoadBalancing algorithm : LoadBalancing.values()) {
+            assertThat(LoadBalancer.of(algorithm, noSlowStart).pick(pool.snapshot().ready(), u -> true)).as(algorithm.key()).isNotNull();
+            assertThat(LoadBalancer.of(algorithm, slowStart).pick(pool.snapshot().ready(), u -> true)).as(algorithm.key()).isNotNull();
         }
     }
 
-    @Test
-    void anUnknownNameIsRejected() {
-        assertThatThrownBy(() -> LoadBalancer.named("random", noSlowStart))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("random");
-    }
 }

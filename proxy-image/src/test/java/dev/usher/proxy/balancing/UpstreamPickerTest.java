@@ -2,11 +2,12 @@ package dev.usher.proxy.balancing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.usher.proxy.config.LoadBalancing;
 import dev.usher.proxy.config.ProxyConfig;
+import dev.usher.proxy.endpoints.Endpoint;
+import dev.usher.proxy.endpoints.Upstream;
+import dev.usher.proxy.endpoints.UpstreamPool;
 import dev.usher.proxy.health.OutlierDetector;
-import dev.usher.proxy.pool.Endpoint;
-import dev.usher.proxy.pool.Upstream;
-import dev.usher.proxy.pool.UpstreamPool;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,7 +30,7 @@ class UpstreamPickerTest {
             clock::get, u -> {});
 
     private UpstreamPicker picker(String balancer) {
-        return new UpstreamPicker(pool, LoadBalancer.named(balancer, new SlowStart(Duration.ZERO, clock::get)), outliers);
+        return new UpstreamPicker(pool, LoadBalancer.of(LoadBalancing.fromKey(balancer), new SlowStart(Duration.ZERO, clock::get)), outliers);
     }
 
     private List<Upstream> upstreams(int n) {

@@ -35,7 +35,7 @@ class ConfigLoaderTest {
         assertThat(c.listen()).isEqualTo(new HostPort("0.0.0.0", 8080));
         assertThat(c.admin()).isEqualTo(new HostPort("0.0.0.0", 9901));
         assertThat(c.eventLoops()).isZero();
-        assertThat(c.loadBalancing()).isEqualTo("least-request");
+        assertThat(c.loadBalancing()).isEqualTo(LoadBalancing.LEAST_REQUEST);
         assertThat(c.slowStart()).isEqualTo(Duration.ofSeconds(10));
         assertThat(c.accessLog()).isFalse();
         assertThat(c.upstream().protocol()).isEqualTo(UpstreamConfig.BackendProtocolName.HTTP);
@@ -66,7 +66,7 @@ class ConfigLoaderTest {
         assertThat(c.listen()).isEqualTo(new HostPort("127.0.0.1", 8081));
         assertThat(c.admin()).isEqualTo(new HostPort("127.0.0.1", 9902));
         assertThat(c.eventLoops()).isEqualTo(4);
-        assertThat(c.loadBalancing()).isEqualTo("round-robin");
+        assertThat(c.loadBalancing()).isEqualTo(LoadBalancing.ROUND_ROBIN);
         assertThat(c.accessLog()).isTrue();
     }
 
@@ -100,7 +100,7 @@ class ConfigLoaderTest {
         assertThat(c.upstream().staticUpstreams())
                 .as("a flag-given upstream list replaces the file's instead of adding to it")
                 .containsExactly(new HostPort("127.0.0.1", 9003));
-        assertThat(c.loadBalancing()).isEqualTo("round-robin");
+        assertThat(c.loadBalancing()).isEqualTo(LoadBalancing.ROUND_ROBIN);
         assertThat(c.timeouts().connect()).isEqualTo(Duration.ofSeconds(1));
         assertThat(c.timeouts().response()).isEqualTo(Duration.ofSeconds(60));
         assertThat(c.retries().attempts()).isEqualTo(3);

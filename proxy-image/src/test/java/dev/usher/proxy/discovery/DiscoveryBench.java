@@ -2,10 +2,9 @@ package dev.usher.proxy.discovery;
 
 import dev.usher.proxy.ProxyServer;
 import dev.usher.proxy.config.ConfigLoader;
-import dev.usher.proxy.pool.Endpoint;
-import dev.usher.proxy.pool.UpstreamPool;
+import dev.usher.proxy.endpoints.Endpoint;
+import dev.usher.proxy.endpoints.UpstreamPool;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;

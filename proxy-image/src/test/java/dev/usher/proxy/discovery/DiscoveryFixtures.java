@@ -4,7 +4,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.usher.proxy.pool.Upstream;
+import dev.usher.proxy.endpoints.Upstream;
 import dev.usher.proxy.testing.Http;
 import dev.usher.proxy.testing.ProxyFixture;
 import java.io.IOException;

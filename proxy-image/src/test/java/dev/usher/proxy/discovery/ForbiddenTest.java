@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.usher.proxy.Main;
 import dev.usher.proxy.config.UpstreamConfig;
-import dev.usher.proxy.pool.UpstreamPool;
+import dev.usher.proxy.endpoints.UpstreamPool;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;

@@ -17,8 +17,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.usher.proxy.pool.Upstream;
-import dev.usher.proxy.pool.UpstreamPool;
+import dev.usher.proxy.endpoints.Upstream;
+import dev.usher.proxy.endpoints.UpstreamPool;
 import dev.usher.proxy.testing.Http;
 import dev.usher.proxy.testing.ProxyFixture;
 import dev.usher.proxy.testing.TestBackend;

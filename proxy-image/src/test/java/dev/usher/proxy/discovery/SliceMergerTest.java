@@ -9,7 +9,7 @@ import static dev.usher.proxy.discovery.Slices.slice;
 import static dev.usher.proxy.discovery.Slices.terminating;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.usher.proxy.pool.Endpoint;
+import dev.usher.proxy.endpoints.Endpoint;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointConditions;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointPortBuilder;

@@ -3,9 +3,9 @@ package dev.usher.proxy.health;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.usher.proxy.config.ProxyConfig;
-import dev.usher.proxy.pool.Endpoint;
-import dev.usher.proxy.pool.Upstream;
-import dev.usher.proxy.pool.UpstreamPool;
+import dev.usher.proxy.endpoints.Endpoint;
+import dev.usher.proxy.endpoints.Upstream;
+import dev.usher.proxy.endpoints.UpstreamPool;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -2,7 +2,7 @@ package dev.usher.proxy.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.usher.proxy.pool.Endpoint;
+import dev.usher.proxy.endpoints.Endpoint;
 import dev.usher.proxy.testing.LogCapture;
 import dev.usher.proxy.testing.ProxyFixture;
 import dev.usher.proxy.testing.RawHttp;

@@ -3,7 +3,7 @@ package dev.usher.proxy.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.usher.proxy.pool.Endpoint;
+import dev.usher.proxy.endpoints.Endpoint;
 import dev.usher.proxy.testing.Http;
 import dev.usher.proxy.testing.ProxyFixture;
 import dev.usher.proxy.testing.TestBackend;

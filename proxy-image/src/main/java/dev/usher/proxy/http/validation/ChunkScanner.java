@@ -1,0 +1,215 @@
+package dev.usher.proxy.http.validation;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.http.HttpResponseStatus;
+
+/**
+ * Checks the framing of a chunked request body (RFC 9112 7.1) before Netty's decoder reads it, as
+ * {@link HeadScanner} does for heads: chunk sizes are hex digits only; a chunk extension is
+ * {@code ;name[=value]} with a token name and a token or quoted-string value; CR only before LF; no folded
+ * trailer lines. Chunk data is skipped, not read.
+ */
+final class ChunkScanner {
+    private static final int MAX_SIZE_DIGITS = 15;
+
+    private enum State { SIZE, SIZE_WS, EXT_NAME_START, EXT_NAME, EXT_VALUE_START, EXT_VALUE, EXT_QUOTED, EXT_QUOTED_ESCAPE,
+        EXT_AFTER, LINE_LF, DATA, DATA_CR, DATA_LF, TRAILER_START, TRAILER, TRAILER_LF, END_LF, DONE }
+
+    private State state = State.SIZE;
+    private int sizeDigits;
+    private long size;
+    private long remaining;
+    private BadRequest failure;
+
+    boolean done() {
+        return state == State.DONE;
+    }
+
+    BadRequest failure() {
+        return failure;
+    }
+
+    /** As {@link HeadScanner#scan}: returns the index after the last byte taken. */
+    int scan(ByteBuf buf, int from, int to) {
+        int i = from;
+        while (i < to && state != State.DONE && failure == null) {
+            if (state == State.DATA) {
+                int n = (int) Math.min(remaining, to - i);
+                i += n;
+                remaining -= n;
+                if (remaining == 0) {
+                    state = State.DATA_CR;
+                }
+                continue;
+            }
+            step(buf.getByte(i++));
+        }
+        return i;
+    }
+
+    private void step(byte b) {
+        switch (state) {
+            case SIZE -> {
+                int digit = Character.digit((char) (b & 0xff), 16);
+                if (digit >= 0 && b > 0) {
+                    if (++sizeDigits > MAX_SIZE_DIGITS) {
+                        fail("chunk size too large");
+                    }
+                    size = size * 16 + digit;
+                } else if (sizeDigits == 0) {
+                    fail("chunk size is not hexadecimal");
+                } else {
+                    afterSize(b);
+                }
+            }
+            case SIZE_WS, EXT_AFTER -> afterSize(b);
+            case EXT_NAME_START -> {
+                if (b == ' ' || b == '\t') {
+                    return;
+                }
+                if (!isTchar(b)) {
+                    fail("chunk extension without a name");
+                } else {
+                    state = State.EXT_NAME;
+                }
+            }
+            case EXT_NAME -> {
+                if (isTchar(b)) {
+                    return;
+                }
+                if (b == '=') {
+                    state = State.EXT_VALUE_START;
+                } else {
+                    afterSize(b);
+                }
+            }
+            case EXT_VALUE_START -> {
+                if (b == ' ' || b == '\t') {
+                    return;
+                }
+                if (b == '"') {
+                    state = State.EXT_QUOTED;
+                } else if (isTchar(b)) {
+                    state = State.EXT_VALUE;
+                } else {
+                    fail("chunk extension without a value after '='");
+                }
+            }
+            case EXT_VALUE -> {
+                if (!isTchar(b)) {
+                    afterSize(b);
+                }
+            }
+            case EXT_QUOTED -> {
+                if (b == '"') {
+                    state = State.EXT_AFTER;
+                } else if (b == '\\') {
+                    state = State.EXT_QUOTED_ESCAPE;
+                } else if ((b >= 0 && b < 0x20 && b != '\t') || b == 0x7f) {
+                    fail("control byte in a chunk extension");
+                }
+            }
+            case EXT_QUOTED_ESCAPE -> {
+                if ((b >= 0 && b < 0x20 && b != '\t') || b == 0x7f) {
+                    fail("control byte in a chunk extension");
+                } else {
+                    state = State.EXT_QUOTED;
+                }
+            }
+            case LINE_LF -> {
+                if (b != '\n') {
+                    fail("CR without LF in a chunk line");
+                } else {
+                    endOfSizeLine();
+                }
+            }
+            case DATA_CR -> {
+                if (b == '\r') {
+                    state = State.DATA_LF;
+                } else if (b == '\n') {
+                    nextChunk();
+                } else {
+                    fail("chunk data longer than its size");
+                }
+            }
+            case DATA_LF -> {
+                if (b != '\n') {
+                    fail("CR without LF after chunk data");
+                } else {
+                    nextChunk();
+                }
+            }
+            case TRAILER_START -> {
+                if (b == ' ' || b == '\t') {
+                    fail("obsolete line folding in the trailer section");
+                } else if (b == '\r') {
+                    state = State.END_LF;
+                } else if (b == '\n') {
+                    state = State.DONE;
+                } else {
+                    state = State.TRAILER;
+                }
+            }
+            case TRAILER -> {
+                if (b == '\r') {
+                    state = State.TRAILER_LF;
+                } else if (b == '\n') {
+                    state = State.TRAILER_START;
+                }
+            }
+            case TRAILER_LF -> {
+                if (b != '\n') {
+                    fail("CR without LF in the trailer section");
+                } else {
+                    state = State.TRAILER_START;
+                }
+            }
+            case END_LF -> {
+                if (b != '\n') {
+                    fail("CR without LF at the end of the trailer section");
+                } else {
+                    state = State.DONE;
+                }
+            }
+            case DATA, DONE -> throw new IllegalStateException(state.name());
+        }
+    }
+
+    /** After the size, a token or a value: whitespace, the next extension, or the end of the line. */
+    private void afterSize(byte b) {
+        if (b == ' ' || b == '\t') {
+            state = State.SIZE_WS;
+        } else if (b == ';') {
+            state = State.EXT_NAME_START;
+        } else if (b == '\r') {
+            state = State.LINE_LF;
+        } else if (b == '\n') {
+            endOfSizeLine();
+        } else {
+            fail("invalid byte in a chunk size line");
+        }
+    }
+
+    private void endOfSizeLine() {
+        if (size == 0) {
+            state = State.TRAILER_START;
+        } else {
+            remaining = size;
+            state = State.DATA;
+        }
+    }
+
+    private void nextChunk() {
+        size = 0;
+        sizeDigits = 0;
+        state = State.SIZE;
+    }
+
+    private void fail(String reason) {
+        failure = new BadRequest(HttpResponseStatus.BAD_REQUEST, reason);
+    }
+
+    private static boolean isTchar(byte b) {
+        return b > 0 && HeadScanner.isTchar(b);
+    }
+}

@@ -1,0 +1,214 @@
+package dev.usher.proxy.http.validation;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.http.HttpResponseStatus;
+
+/**
+ * Checks the raw bytes of one request head, each byte once, as they arrive and before Netty's decoder reads them.
+ * Netty's decoder is lenient where a proxy must not be (RFC 9112): it unfolds obs-fold lines, upper-cases the
+ * version, re-encodes bytes of the target, and only stops a long method at the line limit. Anything this class
+ * refuses never reaches the decoder, so what the decoder yields has the grammar below:
+ * <ul>
+ *   <li>leading empty lines are skipped (RFC 9112 2.2); any other leading byte must start the method</li>
+ *   <li>method: 1 to {@value #MAX_METHOD} tchars, then one SP; {@code PRI} (the HTTP/2 preface) is refused</li>
+ *   <li>target: only the bytes RFC 3986 allows in a URI, less {@code #}: no controls, no DEL, no byte &ge; 0x80</li>
+ *   <li>version: exactly {@code HTTP/d.d}, case-sensitive; a major version other than 1 is 505</li>
+ *   <li>header lines: none may start with SP or HTAB (obs-fold, RFC 9112 5.2); CR only before LF</li>
+ * </ul>
+ */
+final class HeadScanner {
+    /** Longer than any registered method (the longest has 17 characters); a longer first word is not a method. */
+    static final int MAX_METHOD = 32;
+
+    private static final byte SP = ' ';
+    private static final byte HT = '\t';
+    private static final byte CR = '\r';
+    private static final byte LF = '\n';
+
+    private static final boolean[] TCHAR = new boolean[128];
+    private static final boolean[] TARGET = new boolean[128];
+
+    static {
+        String special = "!#$%&'*+-.^_`|~";
+        for (int c = 0; c < 128; c++) {
+            TCHAR[c] = Character.isLetterOrDigit(c) || special.indexOf(c) >= 0;
+        }
+        // RFC 3986 unreserved, gen-delims less '#', sub-delims and '%'. Also the printable characters that RFC 3986
+        // excludes but clients put in queries ("{}|^`\<>), which nginx and HAProxy pass on too: see docs/security.md.
+        String allowed = "-._~:/?[]@!$&'()*+,;=%\"<>\\^`{|}";
+        for (int c = 0; c < 128; c++) {
+            TARGET[c] = Character.isLetterOrDigit(c) || allowed.indexOf(c) >= 0;
+        }
+    }
+
+    private enum State { START, METHOD, TARGET, VERSION, VERSION_LF, LINE_START, LINE, LINE_LF, END_LF, DONE }
+
+    private State state = State.START;
+    private final StringBuilder method = new StringBuilder(8);
+    private final StringBuilder version = new StringBuilder(8);
+    private int targetLength;
+    private BadRequest failure;
+    private boolean started;
+
+    /** Ready for the next head. */
+    void reset() {
+        state = State.START;
+        method.setLength(0);
+        version.setLength(0);
+        targetLength = 0;
+        failure = null;
+        started = false;
+    }
+
+    /** Whether the scanner has seen a byte of the current head: leading empty lines count. */
+    boolean started() {
+        return started;
+    }
+
+    /** Whether the whole head, through its empty line, has been checked. */
+    boolean done() {
+        return state == State.DONE;
+    }
+
+    /** Why the head was refused, or null. */
+    BadRequest failure() {
+        return failure;
+    }
+
+    /**
+     * Checks bytes {@code [from, to)} of {@code buf} and returns the index after the last byte it took: {@code to},
+     * or less when the head ended or was refused there.
+     */
+    int scan(ByteBuf buf, int from, int to) {
+        int i = from;
+        while (i < to && state != State.DONE && failure == null) {
+            started = true;
+            step(buf.getByte(i++));
+        }
+        return i;
+    }
+
+    private void step(byte b) {
+        switch (state) {
+            case START -> {
+                if (b == CR || b == LF) {
+                    return;
+                }
+                state = State.METHOD;
+                method(b);
+            }
+            case METHOD -> method(b);
+            case TARGET -> target(b);
+            case VERSION -> version(b);
+            case VERSION_LF -> {
+                if (b != LF) {
+                    fail(HttpResponseStatus.BAD_REQUEST, "CR without LF after the request line");
+                    return;
+                }
+                endOfRequestLine();
+            }
+            case LINE_START -> {
+                if (b == SP || b == HT) {
+                    fail(HttpResponseStatus.BAD_REQUEST, "obsolete line folding (a header line starting with whitespace)");
+                } else if (b == CR) {
+                    state = State.END_LF;
+                } else if (b == LF) {
+                    state = State.DONE;
+                } else {
+                    state = State.LINE;
+                }
+            }
+            case LINE -> {
+                if (b == CR) {
+                    state = State.LINE_LF;
+                } else if (b == LF) {
+                    state = State.LINE_START;
+                }
+            }
+            case LINE_LF -> {
+                if (b != LF) {
+                    fail(HttpResponseStatus.BAD_REQUEST, "CR without LF in a header line");
+                } else {
+                    state = State.LINE_START;
+                }
+            }
+            case END_LF -> {
+                if (b != LF) {
+                    fail(HttpResponseStatus.BAD_REQUEST, "CR without LF at the end of the head");
+                } else {
+                    state = State.DONE;
+                }
+            }
+            case DONE -> throw new IllegalStateException("head already complete");
+        }
+    }
+
+    private void method(byte b) {
+        if (b == SP) {
+            if ("PRI".contentEquals(method)) {
+                fail(HttpResponseStatus.BAD_REQUEST, "HTTP/2 connection preface on an HTTP/1.1 port");
+            } else {
+                state = State.TARGET;
+            }
+        } else if (b < 0 || !TCHAR[b]) {
+            fail(HttpResponseStatus.BAD_REQUEST, "invalid byte " + hex(b) + " in the method");
+        } else if (method.length() == MAX_METHOD) {
+            fail(HttpResponseStatus.BAD_REQUEST, "method longer than " + MAX_METHOD + " characters");
+        } else {
+            method.append((char) b);
+        }
+    }
+
+    private void target(byte b) {
+        if (b == SP) {
+            if (targetLength == 0) {
+                fail(HttpResponseStatus.BAD_REQUEST, "two spaces after the method");
+            } else {
+                state = State.VERSION;
+            }
+        } else if (b < 0 || !TARGET[b]) {
+            fail(HttpResponseStatus.BAD_REQUEST, "invalid byte " + hex(b) + " in the request target");
+        } else {
+            targetLength++;
+        }
+    }
+
+    private void version(byte b) {
+        if (b == CR) {
+            state = State.VERSION_LF;
+        } else if (b == LF) {
+            endOfRequestLine();
+        } else if (version.length() == 8) {
+            fail(HttpResponseStatus.BAD_REQUEST, "malformed HTTP version");
+        } else {
+            version.append((char) (b & 0xff));
+        }
+    }
+
+    private void endOfRequestLine() {
+        if (version.length() != 8 || !version.toString().startsWith("HTTP/") || !isDigit(version.charAt(5))
+                || version.charAt(6) != '.' || !isDigit(version.charAt(7))) {
+            fail(HttpResponseStatus.BAD_REQUEST, "malformed HTTP version");
+        } else if (version.charAt(5) != '1') {
+            fail(HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED, "HTTP version " + version + " is not supported");
+        } else {
+            state = State.LINE_START;
+        }
+    }
+
+    private void fail(HttpResponseStatus status, String reason) {
+        failure = new BadRequest(status, reason);
+    }
+
+    private static boolean isDigit(char c) {
+        return c >= '0' && c <= '9';
+    }
+
+    static boolean isTchar(byte b) {
+        return b >= 0 && TCHAR[b];
+    }
+
+    private static String hex(byte b) {
+        return String.format("0x%02X", b & 0xff);
+    }
+}

@@ -1,0 +1,182 @@
+package dev.usher.proxy.http.validation;
+
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.AsciiString;
+import java.net.InetSocketAddress;
+import java.util.List;
+
+/**
+ * The rules on a decoded request head that a proxy must enforce itself, because the app server behind it may not
+ * (docs/security.md lists each with its RFC section). {@link #check} refuses a request or puts it in the one shape
+ * the rest of the proxy handles: an origin-form target and exactly one valid Host.
+ */
+public final class RequestCheck {
+    private static final BadRequest CONNECT = new BadRequest(HttpResponseStatus.METHOD_NOT_ALLOWED,
+            "CONNECT: this is a reverse proxy, not a forward proxy");
+
+    private RequestCheck() {}
+
+    /** Null when the request may be forwarded (its target and Host possibly rewritten), else why not. */
+    public static BadRequest check(HttpRequest request, InetSocketAddress local) {
+        HttpHeaders h = request.headers();
+        List<String> hosts = h.getAll(HttpHeaderNames.HOST);
+        if (hosts.size() > 1) {
+            return bad("more than one Host header");
+        }
+        BadRequest target = checkTarget(request);
+        if (target != null) {
+            return target;
+        }
+        String host = h.get(HttpHeaderNames.HOST);
+        boolean http11 = request.protocolVersion().minorVersion() >= 1;
+        if (host == null || (!http11 && host.isEmpty())) {
+            if (http11) {
+                return bad("HTTP/1.1 request without Host");
+            }
+            // HTTP/1.0 may leave Host out; the backend gets the address the client reached, as HTTP/1.1 needs one.
+            h.set(HttpHeaderNames.HOST, local.getAddress().getHostAddress() + ":" + local.getPort());
+        } else if (!Authority.isValid(host)) {
+            return bad("invalid Host header");
+        }
+        BadRequest connection = checkConnection(h);
+        if (connection != null) {
+            return connection;
+        }
+        return checkTransferEncoding(request);
+    }
+
+    private static BadRequest checkTarget(HttpRequest request) {
+        String uri = request.uri();
+        if (request.method().equals(HttpMethod.CONNECT)) {
+            return CONNECT;
+        }
+        if (uri.equals("*")) {
+            return request.method().equals(HttpMethod.OPTIONS) ? null : bad("asterisk-form target with a method other than OPTIONS");
+        }
+        if (uri.startsWith("/")) {
+            return checkPath(uri);
+        }
+        int colon = uri.indexOf("://");
+        if (colon < 0) {
+            return bad("request target is neither origin-form nor absolute-form");
+        }
+        String scheme = uri.substring(0, colon);
+        if (!scheme.equalsIgnoreCase("http") && !scheme.equalsIgnoreCase("https")) {
+            return bad("absolute-form target with scheme " + scheme);
+        }
+        int authorityStart = colon + 3;
+        int pathStart = authorityStart;
+        while (pathStart < uri.length() && uri.charAt(pathStart) != '/' && uri.charAt(pathStart) != '?') {
+            pathStart++;
+        }
+        String authority = uri.substring(authorityStart, pathStart);
+        if (authority.indexOf('@') >= 0) {
+            return bad("absolute-form target with userinfo");
+        }
+        if (!Authority.isValid(authority) || authority.isEmpty()) {
+            return bad("absolute-form target with an invalid authority");
+        }
+        String rest = uri.substring(pathStart);
+        String originForm = rest.isEmpty() ? "/" : rest.startsWith("?") ? "/" + rest : rest;
+        // RFC 9112 3.2.2: the target's authority replaces whatever Host said.
+        request.setUri(originForm);
+        request.headers().set(HttpHeaderNames.HOST, authority);
+        return checkPath(originForm);
+    }
+
+    /** The path must decode cleanly, and never to a NUL, which C-based backends read as the end of the path. */
+    private static BadRequest checkPath(String uri) {
+        int end = uri.indexOf('?');
+        if (end < 0) {
+            end = uri.length();
+        }
+        for (int i = 0; i < end; i++) {
+            if (uri.charAt(i) == '%') {
+                if (i + 2 >= end) {
+                    return bad("truncated percent-encoding in the path");
+                }
+                int hi = Character.digit(uri.charAt(i + 1), 16);
+                int lo = Character.digit(uri.charAt(i + 2), 16);
+                if (hi < 0 || lo < 0) {
+                    return bad("invalid percent-encoding in the path");
+                }
+                if (hi == 0 && lo == 0) {
+                    return bad("percent-encoded NUL in the path");
+                }
+                i += 2;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * A client may name in Connection the headers that belong to this hop only, and the proxy drops them. Naming
+     * the headers that frame or route the request is an attempt to make the proxy forward a body the backend will
+     * read as another request: refused, as nginx does (RFC 9110 7.6.1: a sender must not name such fields).
+     */
+    private static BadRequest checkConnection(HttpHeaders h) {
+        for (String value : h.getAll(HttpHeaderNames.CONNECTION)) {
+            for (String token : value.split(",")) {
+                String t = token.trim();
+                if (isEndToEndOnly(t)) {
+                    return bad("Connection names " + t);
+                }
+            }
+        }
+        return null;
+    }
+
+    /** RFC 9112 6.1: chunked once and last; other codings are not supported (501, as nginx); none in HTTP/1.0. */
+    private static BadRequest checkTransferEncoding(HttpRequest request) {
+        List<String> values = request.headers().getAll(HttpHeaderNames.TRANSFER_ENCODING);
+        if (values.isEmpty()) {
+            return null;
+        }
+        if (request.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
+            return bad("Transfer-Encoding in an HTTP/1.0 request");
+        }
+        int chunked = 0;
+        boolean other = false;
+        String last = null;
+        for (String value : values) {
+            for (String coding : value.split(",")) {
+                String c = coding.trim();
+                if (c.isEmpty()) {
+                    continue;
+                }
+                last = c;
+                if (AsciiString.contentEqualsIgnoreCase(c, "chunked")) {
+                    chunked++;
+                } else {
+                    other = true;
+                }
+            }
+        }
+        if (chunked != 1 || !"chunked".equalsIgnoreCase(last)) {
+            return bad("Transfer-Encoding must end in chunked, once");
+        }
+        if (other) {
+            return new BadRequest(HttpResponseStatus.NOT_IMPLEMENTED, "transfer codings other than chunked are not supported");
+        }
+        return null;
+    }
+
+    /**
+     * Headers that frame or route the request for every hop: a Connection header may not make the proxy drop them
+     * (RFC 9110 7.6.1). This class refuses a request that tries, and ProxyHeaders keeps them all the same.
+     */
+    public static boolean isEndToEndOnly(String name) {
+        return AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.HOST)
+                || AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.CONTENT_LENGTH)
+                || AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.TRANSFER_ENCODING);
+    }
+
+    private static BadRequest bad(String reason) {
+        return new BadRequest(HttpResponseStatus.BAD_REQUEST, reason);
+    }
+}

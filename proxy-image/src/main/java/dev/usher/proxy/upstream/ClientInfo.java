@@ -1,9 +1,0 @@
-package dev.usher.proxy.upstream;
-
-import java.net.InetSocketAddress;
-
-/**
- * Who the client is and where it connected, for protocols that pass it on as variables (uwsgi's REMOTE_ADDR,
- * SERVER_PORT...).
- */
-public record ClientInfo(InetSocketAddress remote, InetSocketAddress local, String scheme) {}

@@ -1,0 +1,172 @@
+package dev.usher.proxy.protocols.uwsgi;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.usher.proxy.config.UwsgiSettings;
+import dev.usher.proxy.protocols.ClientInfo;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The uwsgi packet as uWSGI parses it: header, little-endian sizes, vars, then the raw body. */
+class UwsgiRequestEncoderTest {
+    private static final UwsgiSettings SETTINGS = new UwsgiSettings(5, 4096, Map.of("SCRIPT_NAME", "/app"));
+    private static final ClientInfo CLIENT = new ClientInfo(
+            new InetSocketAddress("127.0.0.9", 40000), new InetSocketAddress("127.0.0.1", 8080), "http");
+
+    private final EmbeddedChannel channel = new EmbeddedChannel(
+            new UwsgiRequestEncoder(SETTINGS, new UwsgiResponseDecoder(new HttpDecoderConfig())));
+
+    /** The vars block as the proxy writes it: prepared once by the backend protocol. */
+    private static Object head(HttpRequest request) {
+        return new UwsgiBackend(SETTINGS, 16384, 10 << 20).prepare(request, CLIENT).message();
+    }
+
+    @AfterEach
+    void close() {
+        channel.finishAndReleaseAll();
+    }
+
+    @Test
+    void encodesHeaderVarsAndBody() {
+        HttpRequest request = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, "/caf%C3%A9/x?q=1&r=%20");
+        request.headers().add("Host", "shop.example:8080").add("Content-Length", "5").add("Content-Type", "text/plain")
+                .add("X-Multi", "a").add("X-Multi", "b").add("Cookie", "a=1").add("Cookie", "b=2");
+        channel.writeOutbound(head(request), new DefaultLastHttpContent(Unpooled.copiedBuffer("hello", StandardCharsets.US_ASCII)));
+
+        ByteBuf packet = nextNonEmpty();
+        assertThat((int) packet.readUnsignedByte()).as("modifier1").isEqualTo(5);
+        int size = packet.readUnsignedShortLE();
+        assertThat((int) packet.readUnsignedByte()).as("modifier2").isZero();
+        assertThat(packet.readableBytes()).isEqualTo(size);
+        Map<String, String> vars = decode(packet);
+        packet.release();
+
+        assertThat(vars).containsEntry("REQUEST_METHOD", "POST")
+                .containsEntry("REQUEST_URI", "/caf%C3%A9/x?q=1&r=%20")
+                .containsEntry("PATH_INFO", new String("/café/x".getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1))
+                .containsEntry("QUERY_STRING", "q=1&r=%20")
+                .containsEntry("CONTENT_LENGTH", "5")
+                .containsEntry("CONTENT_TYPE", "text/plain")
+                .containsEntry("SERVER_PROTOCOL", "HTTP/1.1")
+                .containsEntry("REQUEST_SCHEME", "http")
+                .containsEntry("REMOTE_ADDR", "127.0.0.9")
+                .containsEntry("REMOTE_PORT", "40000")
+                .containsEntry("SERVER_PORT", "8080")
+                .containsEntry("SERVER_NAME", "shop.example")
+                .containsEntry("SCRIPT_NAME", "/app")
+                .containsEntry("HTTP_HOST", "shop.example:8080")
+                .containsEntry("HTTP_X_MULTI", "a, b")
+                .containsEntry("HTTP_COOKIE", "a=1; b=2")
+                .containsEntry("HTTP_CONTENT_LENGTH", "5")
+                .doesNotContainKeys("HTTPS");
+
+        ByteBuf body = readBody();
+        assertThat(body.toString(StandardCharsets.US_ASCII)).isEqualTo("hello");
+        body.release();
+    }
+
+    @Test
+    void chunkedBodyIsCollectedAndSentWithItsTotalLength() {
+        HttpRequest request = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, "/upload");
+        request.headers().add("Host", "a").add("Transfer-Encoding", "chunked");
+        channel.writeOutbound(head(request));
+        assertThat(nextNonEmpty()).as("nothing is sent before the length is known").isNull();
+        channel.writeOutbound(new DefaultHttpContent(Unpooled.copiedBuffer("abc", StandardCharsets.US_ASCII)));
+        channel.writeOutbound(new DefaultLastHttpContent(Unpooled.copiedBuffer("defg", StandardCharsets.US_ASCII)));
+
+        ByteBuf packet = nextNonEmpty();
+        packet.skipBytes(4);
+        Map<String, String> vars = decode(packet);
+        packet.release();
+        assertThat(vars).containsEntry("CONTENT_LENGTH", "7").doesNotContainKey("HTTP_TRANSFER_ENCODING");
+        ByteBuf body = readBody();
+        assertThat(body.toString(StandardCharsets.US_ASCII)).isEqualTo("abcdefg");
+        body.release();
+    }
+
+    @Test
+    void bodilessRequestSendsAnEmptyContentLength() {
+        HttpRequest request = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/");
+        request.headers().add("Host", "a");
+        channel.writeOutbound(head(request), LastHttpContent.EMPTY_LAST_CONTENT);
+        ByteBuf packet = nextNonEmpty();
+        packet.skipBytes(4);
+        assertThat(decode(packet)).containsEntry("CONTENT_LENGTH", "").containsEntry("PATH_INFO", "/").containsEntry("QUERY_STRING", "");
+        packet.release();
+    }
+
+    @Test
+    void varsOverTheBufferSizeAreRefusedNamingTheSetting() {
+        UwsgiBackend backend = new UwsgiBackend(new UwsgiSettings(0, 1024, Map.of()), 16384, 10 << 20);
+        ClientInfo client = CLIENT;
+        HttpRequest small = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/");
+        small.headers().add("Host", "a");
+        assertThat(backend.prepare(small, client).refusal()).isNull();
+
+        HttpRequest big = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/");
+        big.headers().add("Host", "a").add("X-Big", "x".repeat(2000));
+        assertThat(backend.prepare(big, client).refusal()).contains("upstream.uwsgi.bufferSize").contains("--buffer-size");
+
+        HttpRequest huge = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/");
+        huge.headers().add("Host", "a").add("X-A", "x".repeat(40000)).add("X-B", "y".repeat(40000));
+        assertThat(new UwsgiBackend(new UwsgiSettings(0, 65535, Map.of()), 131072, 10 << 20).prepare(huge, client).refusal())
+                .contains("65535");
+    }
+
+    /** Empty buffers stand in for pieces held back (an encoder must emit something per message). */
+    private ByteBuf nextNonEmpty() {
+        ByteBuf b;
+        while ((b = channel.readOutbound()) != null) {
+            if (b.isReadable()) {
+                return b;
+            }
+            b.release();
+        }
+        return null;
+    }
+
+    @Test
+    void pathInfoIsDecodedAndNormalisedAsNginxDoes() {
+        assertThat(UwsgiVars.normalize(UwsgiVars.percentDecode("/a//b/./c/../d%2Fe"))).isEqualTo("/a/b/d/e");
+        assertThat(UwsgiVars.normalize("/../../x")).isEqualTo("/x");
+        assertThat(UwsgiVars.normalize("/a/b/")).isEqualTo("/a/b/");
+        assertThat(UwsgiVars.normalize("/a/..")).isEqualTo("/");
+        assertThat(UwsgiVars.percentDecode("/a+b%zz")).isEqualTo("/a+b%zz");
+    }
+
+    private ByteBuf readBody() {
+        ByteBuf out = Unpooled.buffer();
+        ByteBuf b;
+        while ((b = channel.readOutbound()) != null) {
+            out.writeBytes(b);
+            b.release();
+        }
+        return out;
+    }
+
+    private static Map<String, String> decode(ByteBuf vars) {
+        Map<String, String> out = new LinkedHashMap<>();
+        while (vars.isReadable()) {
+            String key = vars.readCharSequence(vars.readUnsignedShortLE(), StandardCharsets.ISO_8859_1).toString();
+            String value = vars.readCharSequence(vars.readUnsignedShortLE(), StandardCharsets.ISO_8859_1).toString();
+            assertThat(out).as("each var once").doesNotContainKey(key);
+            out.put(key, value);
+        }
+        return out;
+    }
+}
