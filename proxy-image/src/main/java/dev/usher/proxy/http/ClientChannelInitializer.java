@@ -4,7 +4,6 @@ import dev.usher.proxy.http.validation.RequestDecoder;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.group.ChannelGroup;
-import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.util.concurrent.TimeUnit;
@@ -28,12 +27,8 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
     protected void initChannel(Channel ch) {
         clients.add(ch);
         var limits = px.config().limits();
-        HttpDecoderConfig decoder = new HttpDecoderConfig()
-                .setMaxInitialLineLength(limits.maxInitialLineLength())
-                .setMaxHeaderSize(limits.maxHeaderSize())
-                .setMaxChunkSize(64 * 1024);
         ch.pipeline()
-                .addLast(new RequestDecoder(decoder, px.config().timeouts().requestHead()))
+                .addLast(new RequestDecoder(limits.maxInitialLineLength(), limits.maxHeaderSize(), px.config().timeouts().requestHead()))
                 .addLast(new HttpResponseEncoder())
                 // Reader idle only: tracking writes would cost a promise and a listener per write, and a client
                 // that is being sent a long response is not idle (ClientHandler ignores the event then).

@@ -139,7 +139,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Client
         if (expectsContinue) {
             request.headers().remove(HttpHeaderNames.EXPECT); // the proxy answers it: the backend never sees it
         }
-        CharSequence requestId = ProxyHeaders.prepareRequest(request, clientInfo.remote().getAddress().getHostAddress(),
+        CharSequence requestId = ProxyHeaders.prepareRequest(request, clientInfo.remoteIp(),
                 HttpUtil.isTransferEncodingChunked(request), ProxyHeaders.isUpgrade(request));
         // After the rewrite, so that what is checked is what goes on the wire.
         BackendProtocol.PreparedHead head = px.protocol().prepare(request, clientInfo);

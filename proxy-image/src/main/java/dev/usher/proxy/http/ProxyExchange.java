@@ -24,8 +24,6 @@ import java.net.ConnectException;
 import java.util.ArrayDeque;
 import java.util.HashSet;
 import java.util.Set;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -82,7 +80,8 @@ final class ProxyExchange implements UpstreamListener {
     private final CharSequence requestId;
     private final long startNanos = System.nanoTime();
 
-    private final ArrayDeque<HttpContent> pendingBody = new ArrayDeque<>(2);
+    /** Body pieces that arrived before the upstream connection; made only for a request that has some. */
+    private ArrayDeque<HttpContent> pendingBody;
     private Set<Upstream> tried = Set.of();
     private String lastUpstream;
     private int attempts;
@@ -93,7 +92,8 @@ final class ProxyExchange implements UpstreamListener {
     private Upstream upstream;
     private Channel upstreamChannel;
     private UpstreamHandler upstreamHandler;
-    private ScheduledFuture<?> responseTimer;
+    private final ResponseDeadlines.Deadline responseDeadline = new ResponseDeadlines.Deadline(this::responseTimedOut);
+    private final ResponseDeadlines deadlines;
     private boolean responseKeepAlive;
     private boolean upstreamReusable;
     private int status;
@@ -109,6 +109,7 @@ final class ProxyExchange implements UpstreamListener {
         this.client = client;
         this.clientCtx = clientCtx;
         this.connections = px.connections().of(clientCtx.channel().eventLoop());
+        this.deadlines = ResponseDeadlines.of(clientCtx.channel().eventLoop(), px.config().timeouts().response().toNanos());
         this.request = request;
         this.head = head;
         this.method = request.method();
@@ -192,7 +193,7 @@ final class ProxyExchange implements UpstreamListener {
             if (requestComplete) {
                 upstreamChannel.write(LastHttpContent.EMPTY_LAST_CONTENT, upstreamChannel.voidPromise());
             }
-        } else {
+        } else if (pendingBody != null) {
             HttpContent c;
             while ((c = pendingBody.poll()) != null) {
                 upstreamChannel.write(c, upstreamChannel.voidPromise());
@@ -228,6 +229,9 @@ final class ProxyExchange implements UpstreamListener {
                 startResponseTimer();
             }
         } else if (upstreamChannel == null) {
+            if (pendingBody == null) {
+                pendingBody = new ArrayDeque<>(2);
+            }
             pendingBody.add(content);
         } else if (last) {
             upstreamChannel.writeAndFlush(content, upstreamChannel.voidPromise());
@@ -438,21 +442,16 @@ final class ProxyExchange implements UpstreamListener {
     }
 
     private void startResponseTimer() {
-        if (responseTimer == null && (phase == Phase.WAITING || phase == Phase.INTERIM)) {
-            responseTimer = clientCtx.executor().schedule(this::responseTimedOut,
-                    px.config().timeouts().response().toNanos(), TimeUnit.NANOSECONDS);
+        if (phase == Phase.WAITING || phase == Phase.INTERIM) {
+            deadlines.start(responseDeadline);
         }
     }
 
     private void cancelResponseTimer() {
-        if (responseTimer != null) {
-            responseTimer.cancel(false);
-            responseTimer = null;
-        }
+        deadlines.stop(responseDeadline);
     }
 
     private void responseTimedOut() {
-        responseTimer = null;
         if (phase != Phase.WAITING && phase != Phase.INTERIM) {
             return;
         }
@@ -503,9 +502,11 @@ final class ProxyExchange implements UpstreamListener {
     private void end(Ending ending, boolean record) {
         phase = Phase.ENDED;
         cancelResponseTimer();
-        HttpContent c;
-        while ((c = pendingBody.poll()) != null) {
-            c.release();
+        if (pendingBody != null) {
+            HttpContent c;
+            while ((c = pendingBody.poll()) != null) {
+                c.release();
+            }
         }
         switch (ending) {
             case COMPLETE -> giveBackUpstream(upstreamReusable && requestComplete);
@@ -516,7 +517,7 @@ final class ProxyExchange implements UpstreamListener {
             long elapsed = System.nanoTime() - startNanos;
             px.metrics().responded(status, elapsed);
             if (px.accessLog().enabled()) {
-                px.accessLog().record(client.info().remote().getAddress().getHostAddress(), method.name(), uri, status,
+                px.accessLog().record(client.info().remoteIp(), method.name(), uri, status,
                         bytesOut, elapsed, lastUpstream, attempts, requestId);
             }
         }

@@ -5,6 +5,8 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 
 /**
  * Checks the raw bytes of one request head, each byte once, as they arrive and before Netty's decoder reads them.
+ * Because every header line is checked here, the decoder's header objects skip Netty's own validation, which
+ * would check each name and value again, and again on every header the proxy sets.
  * Netty's decoder is lenient where a proxy must not be (RFC 9112): it unfolds obs-fold lines, upper-cases the
  * version, re-encodes bytes of the target, and only stops a long method at the line limit. Anything this class
  * refuses never reaches the decoder, so what the decoder yields has the grammar below:
@@ -13,7 +15,8 @@ import io.netty.handler.codec.http.HttpResponseStatus;
  *   <li>method: 1 to {@value #MAX_METHOD} tchars, then one SP; {@code PRI} (the HTTP/2 preface) is refused</li>
  *   <li>target: only the bytes RFC 3986 allows in a URI, less {@code #}: no controls, no DEL, no byte &ge; 0x80</li>
  *   <li>version: exactly {@code HTTP/d.d}, case-sensitive; a major version other than 1 is 505</li>
- *   <li>header lines: none may start with SP or HTAB (obs-fold, RFC 9112 5.2); CR only before LF</li>
+ *   <li>header lines: a token name, a colon with no whitespace before it, a value without control bytes
+ *       (RFC 9112 5, RFC 9110 5.5); none may start with SP or HTAB (obs-fold, RFC 9112 5.2); CR only before LF</li>
  * </ul>
  */
 final class HeadScanner {
@@ -41,7 +44,7 @@ final class HeadScanner {
         }
     }
 
-    private enum State { START, METHOD, TARGET, VERSION, VERSION_LF, LINE_START, LINE, LINE_LF, END_LF, DONE }
+    private enum State { START, METHOD, TARGET, VERSION, VERSION_LF, LINE_START, NAME, VALUE, LINE_LF, END_LF, DONE }
 
     private State state = State.START;
     private final StringBuilder method = new StringBuilder(8);
@@ -114,15 +117,26 @@ final class HeadScanner {
                     state = State.END_LF;
                 } else if (b == LF) {
                     state = State.DONE;
+                } else if (isTchar(b)) {
+                    state = State.NAME;
                 } else {
-                    state = State.LINE;
+                    fail(HttpResponseStatus.BAD_REQUEST, "invalid byte " + hex(b) + " in a header name");
                 }
             }
-            case LINE -> {
+            case NAME -> {
+                if (b == ':') {
+                    state = State.VALUE;
+                } else if (!isTchar(b)) {
+                    fail(HttpResponseStatus.BAD_REQUEST, "invalid byte " + hex(b) + " in a header name");
+                }
+            }
+            case VALUE -> {
                 if (b == CR) {
                     state = State.LINE_LF;
                 } else if (b == LF) {
                     state = State.LINE_START;
+                } else if ((b >= 0 && b < 0x20 && b != HT) || b == 0x7f) {
+                    fail(HttpResponseStatus.BAD_REQUEST, "control byte " + hex(b) + " in a header value");
                 }
             }
             case LINE_LF -> {

@@ -3,6 +3,7 @@ package dev.usher.proxy.http.validation;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpObject;
@@ -32,8 +33,13 @@ public final class RequestDecoder extends HttpRequestDecoder {
     private boolean refused;
     private ScheduledFuture<?> headTimer;
 
-    public RequestDecoder(HttpDecoderConfig config, Duration headTimeout) {
-        super(config);
+    public RequestDecoder(int maxInitialLineLength, int maxHeaderSize, Duration headTimeout) {
+        super(new HttpDecoderConfig()
+                .setMaxInitialLineLength(maxInitialLineLength)
+                .setMaxHeaderSize(maxHeaderSize)
+                .setMaxChunkSize(64 * 1024)
+                // HeadScanner has checked every header line already; validating again costs a pass per header.
+                .setHeadersFactory(DefaultHttpHeadersFactory.headersFactory().withValidation(false)));
         this.headTimeoutNanos = headTimeout.toNanos();
     }
 

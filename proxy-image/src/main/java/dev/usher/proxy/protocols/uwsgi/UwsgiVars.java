@@ -108,7 +108,7 @@ final class UwsgiVars {
         if ("https".equals(client.scheme())) {
             sink.var("HTTPS", "on");
         }
-        sink.var("REMOTE_ADDR", client.remote().getAddress().getHostAddress());
+        sink.var("REMOTE_ADDR", client.remoteIp());
         sink.var("REMOTE_PORT", Integer.toString(client.remote().getPort()));
         sink.var("SERVER_PORT", Integer.toString(client.local().getPort()));
         sink.var("SERVER_NAME", serverName(request.headers().get(HttpHeaderNames.HOST), client));
