@@ -25,7 +25,7 @@ public final class Main {
             return;
         }
         if (config == null) {
-            System.out.print(ConfigLoader.USAGE);
+            System.out.print(ConfigLoader.usage());
             return;
         }
         if (System.getProperty("io.netty.leakDetection.level") == null) {

@@ -6,92 +6,42 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import dev.usher.proxy.config.UwsgiSettings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import picocli.CommandLine;
 
 /**
  * Builds a {@link ProxyConfig} from an optional file plus command-line flags. Flags are laid over the file's
  * tree before binding, so both are checked by the same rules and a flag always wins.
  */
 public final class ConfigLoader {
-    public static final String USAGE = """
-            usage: usher-proxy [--config FILE] [flags]
-
-              --config FILE          YAML or JSON file with the keys below; flags override it
-              --listen HOST:PORT     client-facing HTTP listener         (listen, default 0.0.0.0:8080)
-              --admin HOST:PORT      /healthz /readyz /metrics /upstreams (admin, default 0.0.0.0:9901)
-              --upstream HOST:PORT   a static upstream; repeat for more  (upstream.static)
-              --protocol NAME        http | uwsgi: how to speak to upstreams (upstream.protocol, default http)
-              --discovery kubernetes follow a Service's EndpointSlices instead of static upstreams (upstream.kubernetes)
-              --namespace NS         the Service's namespace, required   (upstream.kubernetes.namespace)
-              --service NAME         the Service, required               (upstream.kubernetes.service)
-              --port NAME|NUMBER     its port name, or the endpoints' port number; optional when the slices
-                                     have a single port                  (upstream.kubernetes.port)
-              --kubeconfig FILE      default: KUBECONFIG or ~/.kube/config if present, else the pod's service
-                                     account                             (upstream.kubernetes.kubeconfig)
-              --load-balancing NAME  least-request | round-robin         (loadBalancing, default least-request)
-              --event-loops N        I/O threads, 0 = one per core       (eventLoops, default 0)
-              --access-log           one structured line per request     (accessLog, default false)
-              --help                 this text
-
-            file keys and defaults:
-              upstream: {uwsgi: {modifier1: 0, bufferSize: 4096, params: {}}}   (for protocol uwsgi)
-              slowStart: 10s                 ramp-up for upstreams added at run time (0s = off)
-              limits: {maxBodySize: 10Mi, maxHeaderSize: 16Ki, maxInitialLineLength: 8Ki,
-                       maxConnections: 10000, maxRequestsPerConnection: 1000}   (0 = no limit)
-              timeouts: {connect: 2s, response: 60s, idle: 300s, upstreamIdle: 60s, requestHead: 60s}
-              retries: {attempts: 2, budgetRatio: 0.2, minRetriesPerSecond: 10}
-              outlierDetection: {consecutiveFailures: 5, baseEjection: 10s, maxEjection: 5m, panicThresholdPercent: 50}
-              connectionPool: {maxIdlePerUpstream: 256}
-              shutdown: {delay: 0s, drainTimeout: 30s}
-              readiness: {requireUpstream: false}   true: /readyz fails while no upstream is ready
-            """;
-
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
     private ConfigLoader() {}
 
     /** Parses flags (and the file named by --config); returns null when --help was asked for. */
     public static ProxyConfig fromArgs(String... args) {
-        ObjectNode tree = YAML.createObjectNode();
-        ObjectNode flags = YAML.createObjectNode();
-        for (int i = 0; i < args.length; i++) {
-            String flag = args[i];
-            switch (flag) {
-                case "--help", "-h" -> {
-                    return null;
-                }
-                case "--access-log" -> flags.put("accessLog", true);
-                case "--config" -> tree = readFile(Path.of(valueOf(args, ++i, flag)));
-                case "--listen" -> flags.put("listen", valueOf(args, ++i, flag));
-                case "--admin" -> flags.put("admin", valueOf(args, ++i, flag));
-                case "--event-loops" -> flags.put("eventLoops", valueOf(args, ++i, flag));
-                case "--load-balancing" -> flags.put("loadBalancing", valueOf(args, ++i, flag));
-                case "--protocol" -> flags.with("upstream").put("protocol", valueOf(args, ++i, flag));
-                case "--upstream" -> flags.with("upstream").withArray("static").add(valueOf(args, ++i, flag));
-                case "--discovery" -> {
-                    String source = valueOf(args, ++i, flag);
-                    if (!source.equals("kubernetes")) {
-                        throw new ConfigException("--discovery: '" + source + "' is not a discovery source: use kubernetes"
-                                + " (static upstreams are given with --upstream)");
-                    }
-                    kubernetesKeys(flags);
-                }
-                // Each flag sets the upstream.kubernetes key of its own name.
-                case "--namespace", "--service", "--port", "--kubeconfig" ->
-                        kubernetesKeys(flags).put(flag.substring(2), valueOf(args, ++i, flag));
-                default -> throw new ConfigException("unknown flag '" + flag + "' (see --help)");
-            }
+        ProxyFlags flags = new ProxyFlags();
+        CommandLine command = new CommandLine(flags);
+        try {
+            command.parseArgs(args);
+        } catch (CommandLine.ParameterException e) {
+            throw new ConfigException(e.getMessage() + " (see --help)");
         }
-        return bind(overlay(withoutReplacedSource(tree, flags), flags));
+        if (command.isUsageHelpRequested()) {
+            return null;
+        }
+        ObjectNode file = flags.config == null ? YAML.createObjectNode() : readFile(flags.config);
+        ObjectNode overrides = flags.toTree();
+        return bind(overlay(withoutReplacedSource(file, overrides), overrides));
     }
 
-    private static ObjectNode kubernetesKeys(ObjectNode flags) {
-        return flags.withObjectProperty("upstream").withObjectProperty("kubernetes");
+    /** The flags and file keys, generated from {@link ProxyFlags}. */
+    public static String usage() {
+        return new CommandLine(new ProxyFlags()).getUsageMessage();
     }
 
     /** A source chosen by flags replaces the file's other source, as any flag overrides the file. */
@@ -116,12 +66,6 @@ public final class ConfigLoader {
         return bind(parse(yaml, "config"));
     }
 
-    private static String valueOf(String[] args, int i, String flag) {
-        if (i >= args.length || args[i].startsWith("--")) {
-            throw new ConfigException(flag + " needs a value");
-        }
-        return args[i];
-    }
 
     private static ObjectNode readFile(Path file) {
         try {
