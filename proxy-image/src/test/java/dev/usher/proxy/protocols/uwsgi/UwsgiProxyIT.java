@@ -33,7 +33,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** The proxy in front of real uWSGI servers speaking the uwsgi protocol, as nginx's uwsgi_pass does. */
-class UwsgiProxyTest {
+class UwsgiProxyIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String CONFIG = "upstream: {protocol: uwsgi}\nlimits: {maxBodySize: 100Mi}";
 

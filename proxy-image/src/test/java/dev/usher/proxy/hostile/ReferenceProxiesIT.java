@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
  * docs/security.md lists with its reason, and every listed one must still be a difference. Writes each comparison
  * to {@code target/hostile-vs-NAME.md}.
  */
-class ReferenceProxiesTest {
+class ReferenceProxiesIT {
     /** Case name to nginx's answer, where Usher deliberately answers otherwise (docs/security.md says why). */
     static final Map<String, String> NGINX_DIFFERENCES = Map.ofEntries(
             Map.entry("connection-names-content-length", "200"),

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
  * through Usher must give the app the same WSGI environ, apart from the differences listed (and explained) in
  * docs/uwsgi.md.
  */
-class UwsgiNginxParityTest {
+class UwsgiNginxParityIT {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** Ports and addresses differ between the two fronts by nature. */
