@@ -16,6 +16,8 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.RoleRef;
 import io.fabric8.kubernetes.api.model.rbac.Subject;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -151,6 +153,15 @@ class DependentsTest {
         assertThat(proxy.getVolumeMounts()).singleElement().satisfies(m -> assertThat(m.getMountPath())
                 .isEqualTo("/etc/usher"));
         assertThat(proxy.getResources().getLimits()).containsEntry("memory", new Quantity("256Mi"));
+    }
+
+    @Test
+    void proxyPodsRunTheJvmAsTheProxyImageDoes() throws Exception {
+        Container proxy = new ProxyDeployment().build(SHOP, CONFIG).getSpec().getTemplate().getSpec().getContainers().get(0);
+        assertThat(proxy.getEnv()).containsExactly(new EnvVar("JAVA_TOOL_OPTIONS", ProxyDeployment.JVM_OPTIONS, null));
+        assertThat(Files.readString(Path.of("..", "proxy-image", "Dockerfile")))
+                .as("the image's default, so that both run the proxy the same way")
+                .contains("ENV JAVA_TOOL_OPTIONS=\"" + ProxyDeployment.JVM_OPTIONS + "\"");
     }
 
     @Test
