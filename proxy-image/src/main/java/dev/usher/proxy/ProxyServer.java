@@ -5,9 +5,11 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.usher.proxy.admin.AdminEndpoints;
 import dev.usher.proxy.admin.AdminServer;
+import dev.usher.proxy.balancing.Capacity;
 import dev.usher.proxy.balancing.LoadBalancer;
 import dev.usher.proxy.balancing.SlowStart;
 import dev.usher.proxy.balancing.UpstreamPicker;
+import dev.usher.proxy.balancing.WaitQueue;
 import dev.usher.proxy.config.HostPort;
 import dev.usher.proxy.config.ProxyConfig;
 import dev.usher.proxy.connections.ConnectionPools;
@@ -58,6 +60,8 @@ public final class ProxyServer implements AdminEndpoints {
     private final OutlierDetector outliers;
     private final ProxyMetrics metrics;
     private final ConnectionPools connections;
+    private final Capacity capacity;
+    private final WaitQueue queue;
     private final ChannelGroup clients = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final Channel listener;
     private final AdminServer admin;
@@ -76,7 +80,8 @@ public final class ProxyServer implements AdminEndpoints {
         int threads = config.eventLoops() > 0 ? config.eventLoops() : Runtime.getRuntime().availableProcessors();
         workers = transport.newGroup(threads);
         adminLoop = transport.newGroup(1);
-        metrics = new ProxyMetrics(pool);
+        queue = new WaitQueue(config.queue().maxLength());
+        metrics = new ProxyMetrics(pool, queue);
         outliers = new OutlierDetector(config.outlierDetection(), System::nanoTime, u -> metrics.ejected());
         BackendProtocol protocol = switch (config.upstream().protocol()) {
             case HTTP -> new HttpBackend(config.limits().maxHeaderSize());
@@ -86,10 +91,13 @@ public final class ProxyServer implements AdminEndpoints {
                 config.timeouts().connect(), config.timeouts().upstreamIdle(), config.maxIdlePerUpstream());
         pool.addRemovalListener(connections);
 
+        SlowStart slowStart = new SlowStart(config.slowStart(), System::nanoTime);
+        capacity = new Capacity(config.upstream().concurrency(), slowStart);
         ProxyContext px = new ProxyContext(
                 config,
-                new UpstreamPicker(pool, LoadBalancer.of(config.loadBalancing(),
-                        new SlowStart(config.slowStart(), System::nanoTime)), outliers),
+                new UpstreamPicker(pool, LoadBalancer.of(config.loadBalancing(), slowStart), outliers, capacity),
+                capacity,
+                queue,
                 new RetryPolicy(config.retries().attempts(),
                         new RetryBudget(config.retries().budgetRatio(), config.retries().minRetriesPerSecond(), System::nanoTime)),
                 outliers,
@@ -212,6 +220,9 @@ public final class ProxyServer implements AdminEndpoints {
         root.put("lastSync", status.lastSync() == null ? null : status.lastSync().toString());
         root.put("protocol", config.upstream().protocol().name().toLowerCase(Locale.ROOT));
         root.put("loadBalancing", config.loadBalancing().key());
+        if (capacity.limited()) {
+            root.put("queued", queue.length());
+        }
         ArrayNode list = root.putArray("upstreams");
         long now = System.nanoTime();
         Set<InetSocketAddress> inPool = new HashSet<>();
@@ -223,6 +234,10 @@ public final class ProxyServer implements AdminEndpoints {
             n.put("condition", condition == null ? null : condition.label());
             n.put("state", u.state().name().toLowerCase(Locale.ROOT));
             n.put("inFlight", u.inFlight());
+            if (capacity.limited()) {
+                n.put("concurrency", capacity.limit(u));
+                n.put("utilisation", capacity.utilisation(u));
+            }
             n.put("ejected", u.health().isEjected(now));
             n.put("consecutiveFailures", u.health().consecutiveFailures());
             n.put("ejections", u.health().ejections());

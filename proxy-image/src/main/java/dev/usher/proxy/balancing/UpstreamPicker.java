@@ -7,31 +7,49 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Picks an upstream for one attempt: from the pool's ready upstreams, skipping ejected ones (unless so many are
- * ejected that the panic threshold says to use all), and preferring ones this request has not tried yet.
+ * Picks an upstream for one attempt: from the pool's ready upstreams that have room ({@link Capacity}), skipping
+ * ejected ones (unless so many are ejected that the panic threshold says to use all), and preferring ones this
+ * request has not tried yet.
  */
 public final class UpstreamPicker {
     private final UpstreamPool pool;
     private final LoadBalancer balancer;
     private final OutlierDetector outliers;
+    private final Capacity capacity;
 
-    public UpstreamPicker(UpstreamPool pool, LoadBalancer balancer, OutlierDetector outliers) {
+    public UpstreamPicker(UpstreamPool pool, LoadBalancer balancer, OutlierDetector outliers, Capacity capacity) {
         this.pool = pool;
         this.balancer = balancer;
         this.outliers = outliers;
+        this.capacity = capacity;
     }
 
-    /** Null when the pool has no ready upstream. */
+    /** Whether the pool has a ready upstream at all: when it has, but none has room, a request waits. */
+    public boolean anyReady() {
+        return !pool.snapshot().ready().isEmpty();
+    }
+
+    /** Whether some ready upstream has room now. */
+    public boolean anyRoom() {
+        for (Upstream u : pool.snapshot().ready()) {
+            if (capacity.hasRoom(u)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Null when the pool has no ready upstream with room. */
     public Upstream pick(Set<Upstream> tried) {
         List<Upstream> ready = pool.snapshot().ready();
         if (ready.isEmpty()) {
             return null;
         }
         boolean skipEjected = outliers.anyEjected() && !panic(ready);
-        Upstream u = balancer.pick(ready, c -> !tried.contains(c) && !(skipEjected && outliers.isEjected(c)));
+        Upstream u = balancer.pick(ready, c -> !tried.contains(c) && !(skipEjected && outliers.isEjected(c)) && capacity.hasRoom(c));
         if (u == null && !tried.isEmpty()) {
             // Every eligible upstream was tried: a fresh connection to one of them beats failing the request.
-            u = balancer.pick(ready, c -> !(skipEjected && outliers.isEjected(c)));
+            u = balancer.pick(ready, c -> !(skipEjected && outliers.isEjected(c)) && capacity.hasRoom(c));
         }
         return u;
     }

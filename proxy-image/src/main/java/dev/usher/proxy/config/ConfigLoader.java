@@ -137,8 +137,9 @@ public final class ConfigLoader {
                 uw.integer("bufferSize", UwsgiSettings.DEFAULTS.bufferSize(), 512, 65535),
                 uw.stringMap("params"));
         uw.requireNoOtherKeys();
+        int concurrency = up.integer("concurrency", 0, 0, 100_000);
         up.requireNoOtherKeys();
-        UpstreamConfig upstream = new UpstreamConfig(protocol, staticUpstreams, kubernetes, uwsgi);
+        UpstreamConfig upstream = new UpstreamConfig(protocol, staticUpstreams, kubernetes, uwsgi, concurrency);
         if (isStatic && upstream.staticUpstreams().isEmpty()) {
             throw ConfigException.at("upstream.static", "no upstreams: give at least one (--upstream HOST:PORT)");
         }
@@ -186,13 +187,19 @@ public final class ConfigLoader {
                 s.duration("drainTimeout", Duration.ofSeconds(30)));
         s.requireNoOtherKeys();
 
+        ConfigNode q = root.object("queue");
+        ProxyConfig.Queue queue = new ProxyConfig.Queue(
+                q.integer("maxLength", 1000, 0, 1_000_000),
+                q.positiveDuration("timeout", Duration.ofSeconds(30)));
+        q.requireNoOtherKeys();
+
         ConfigNode ready = root.object("readiness");
         ProxyConfig.Readiness readiness = new ProxyConfig.Readiness(ready.bool("requireUpstream", false));
         ready.requireNoOtherKeys();
 
         root.requireNoOtherKeys();
         return new ProxyConfig(listen, admin, eventLoops, upstream, lb, slowStart, limits, timeouts, retries,
-                outliers, maxIdle, shutdown, accessLog, readiness);
+                outliers, maxIdle, queue, shutdown, accessLog, readiness);
     }
 
     private static UpstreamConfig.Kubernetes kubernetes(ConfigNode k) {

@@ -18,6 +18,7 @@ public record ProxyConfig(
         Retries retries,
         OutlierDetection outlierDetection,
         int maxIdlePerUpstream,
+        Queue queue,
         Shutdown shutdown,
         boolean accessLog,
         Readiness readiness) {
@@ -44,6 +45,12 @@ public record ProxyConfig(
 
     /** requireUpstream: /readyz also fails while the pool has no ready upstream, so a proxy with nowhere to send gets no traffic. */
     public record Readiness(boolean requireUpstream) {}
+
+    /**
+     * Where requests wait when every upstream has upstream.concurrency requests in flight: one FIFO for the proxy.
+     * A full queue, or a wait over the timeout, is answered 503 with Retry-After.
+     */
+    public record Queue(int maxLength, Duration timeout) {}
 
     /** delay: time between readiness going false and the listener closing, so load balancers stop sending first. */
     public record Shutdown(Duration delay, Duration drainTimeout) {}

@@ -23,6 +23,7 @@ import picocli.CommandLine.Option;
             "  retries: {attempts: 2, budgetRatio: 0.2, minRetriesPerSecond: 10}",
             "  outlierDetection: {consecutiveFailures: 5, baseEjection: 10s, maxEjection: 5m, panicThresholdPercent: 50}",
             "  connectionPool: {maxIdlePerUpstream: 256}",
+            "  queue: {maxLength: 1000, timeout: 30s}   where requests wait while every upstream is at its concurrency",
             "  shutdown: {delay: 0s, drainTimeout: 30s}",
             "  readiness: {requireUpstream: false}   true: /readyz fails while no upstream is ready"})
 final class ProxyFlags {
@@ -61,6 +62,10 @@ final class ProxyFlags {
             + "else the pod's service account (upstream.kubernetes.kubeconfig)")
     String kubeconfig;
 
+    @Option(names = "--concurrency", paramLabel = "N",
+            description = "requests one upstream takes at once, e.g. its uWSGI processes; 0 = no limit (upstream.concurrency)")
+    String concurrency;
+
     @Option(names = "--load-balancing", paramLabel = "NAME",
             description = "least-request | round-robin (loadBalancing, default least-request)")
     String loadBalancing;
@@ -86,6 +91,9 @@ final class ProxyFlags {
         }
         if (protocol != null) {
             tree.withObjectProperty("upstream").put("protocol", protocol);
+        }
+        if (concurrency != null) {
+            tree.withObjectProperty("upstream").put("concurrency", concurrency);
         }
         if (upstreams != null) {
             upstreams.forEach(u -> tree.withObjectProperty("upstream").withArray("static").add(u));

@@ -1,15 +1,15 @@
 package dev.usher.proxy.config;
 
-import dev.usher.proxy.config.UwsgiSettings;
 import java.nio.file.Path;
 import java.util.List;
 
 /**
  * Where upstreams come from and how the proxy speaks to them. Exactly one source is set: a static list, or
- * {@code kubernetes} (null when static). {@code uwsgi} applies to the uwsgi protocol.
+ * {@code kubernetes} (null when static). {@code uwsgi} applies to the uwsgi protocol. {@code concurrency} is how
+ * many requests one upstream takes at once (a uWSGI's process count); 0 means no limit.
  */
 public record UpstreamConfig(BackendProtocolName protocol, List<HostPort> staticUpstreams, Kubernetes kubernetes,
-                             UwsgiSettings uwsgi) {
+                             UwsgiSettings uwsgi, int concurrency) {
 
     public UpstreamConfig {
         staticUpstreams = List.copyOf(staticUpstreams);

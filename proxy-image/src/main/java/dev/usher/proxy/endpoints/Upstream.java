@@ -1,6 +1,5 @@
 package dev.usher.proxy.endpoints;
 
-import dev.usher.proxy.endpoints.HealthState;
 import java.net.InetSocketAddress;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -69,6 +68,18 @@ public final class Upstream {
 
     public void requestStarted() {
         inFlight.incrementAndGet();
+    }
+
+    /** Takes one of {@code limit} slots, or none when all are taken: a check and an increment as one step. */
+    public boolean tryRequestStarted(int limit) {
+        int n;
+        do {
+            n = inFlight.get();
+            if (n >= limit) {
+                return false;
+            }
+        } while (!inFlight.compareAndSet(n, n + 1));
+        return true;
     }
 
     public void requestFinished() {

@@ -1,6 +1,8 @@
 package dev.usher.proxy.http;
 
+import dev.usher.proxy.balancing.Capacity;
 import dev.usher.proxy.balancing.UpstreamPicker;
+import dev.usher.proxy.balancing.WaitQueue;
 import dev.usher.proxy.config.ProxyConfig;
 import dev.usher.proxy.connections.ConnectionPools;
 import dev.usher.proxy.health.OutlierDetector;
@@ -12,6 +14,8 @@ import dev.usher.proxy.retry.RetryPolicy;
 public record ProxyContext(
         ProxyConfig config,
         UpstreamPicker picker,
+        Capacity capacity,
+        WaitQueue queue,
         RetryPolicy retries,
         OutlierDetector outliers,
         BackendProtocol protocol,

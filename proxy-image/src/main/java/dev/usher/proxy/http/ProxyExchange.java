@@ -3,6 +3,7 @@ package dev.usher.proxy.http;
 import dev.usher.proxy.connections.ConnectionPool;
 import dev.usher.proxy.connections.UpstreamHandler;
 import dev.usher.proxy.connections.UpstreamListener;
+import dev.usher.proxy.balancing.WaitQueue;
 import dev.usher.proxy.endpoints.Upstream;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -10,7 +11,9 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
@@ -24,6 +27,8 @@ import java.net.ConnectException;
 import java.util.ArrayDeque;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,6 +49,8 @@ final class ProxyExchange implements UpstreamListener {
     private static final Logger log = LoggerFactory.getLogger(ProxyExchange.class);
 
     private enum Phase {
+        /** Every upstream is at its concurrency: waiting in the proxy's queue for a slot. */
+        QUEUED,
         /** Picking an upstream and connecting to it (again, on a retry). */
         CONNECTING,
         /** The head is upstream; no answer yet. */
@@ -64,6 +71,9 @@ final class ProxyExchange implements UpstreamListener {
         /** Anything else: the connection is mid-exchange and is closed. */
         FAILED
     }
+
+    /** An overload passes: a second is about what a few requests on a synchronous app server take. */
+    private static final int RETRY_AFTER_SECONDS = 1;
 
     private final ProxyContext px;
     private final ClientSide client;
@@ -94,6 +104,9 @@ final class ProxyExchange implements UpstreamListener {
     private UpstreamHandler upstreamHandler;
     private final ResponseDeadlines.Deadline responseDeadline = new ResponseDeadlines.Deadline(this::responseTimedOut);
     private final ResponseDeadlines deadlines;
+    private WaitQueue.Waiter waiter;
+    private ScheduledFuture<?> queueTimer;
+    private long queuedAtNanos;
     private boolean responseKeepAlive;
     private boolean upstreamReusable;
     private int status;
@@ -145,9 +158,24 @@ final class ProxyExchange implements UpstreamListener {
     }
 
     private void attempt() {
-        Upstream u = px.picker().pick(tried);
+        attempt(false);
+    }
+
+    /** @param wokenFromQueue whether this request has waited its turn: others that wait must not be overtaken */
+    private void attempt(boolean wokenFromQueue) {
+        if (px.capacity().limited() && !wokenFromQueue && px.queue().hasWaiters()) {
+            waitForSlot(false);
+            return;
+        }
+        Upstream picked = px.picker().pick(tried);
+        // Null too when another event loop took the picked upstream's last slot since the pick.
+        Upstream u = picked != null && px.capacity().tryTake(picked) ? picked : null;
         if (u == null) {
-            fail(HttpResponseStatus.SERVICE_UNAVAILABLE, "no upstream available");
+            if (px.capacity().limited() && px.picker().anyReady()) {
+                waitForSlot(wokenFromQueue);
+            } else {
+                fail(HttpResponseStatus.SERVICE_UNAVAILABLE, "no upstream available");
+            }
             return;
         }
         attempts++;
@@ -161,7 +189,6 @@ final class ProxyExchange implements UpstreamListener {
         phase = Phase.CONNECTING;
         upstream = u;
         lastUpstream = u.name();
-        u.requestStarted();
         ChannelFuture f = connections.acquire(u);
         if (f.isDone()) {
             connected(u, f);
@@ -179,7 +206,7 @@ final class ProxyExchange implements UpstreamListener {
             return;
         }
         if (!f.isSuccess()) {
-            u.requestFinished();
+            slotFreed(u);
             px.outliers().failure(u);
             upstream = null;
             retryOrFail(false, f.cause());
@@ -473,6 +500,11 @@ final class ProxyExchange implements UpstreamListener {
     }
 
     private void answerError(HttpResponseStatus errorStatus, String reason, boolean keepAlive) {
+        answerError(errorStatus, reason, keepAlive, false);
+    }
+
+    /** @param retryAfter whether to tell the client when to try again (an overload, which passes) */
+    private void answerError(HttpResponseStatus errorStatus, String reason, boolean keepAlive, boolean retryAfter) {
         if (phase == Phase.RESPONDING) {
             cutShort();
             return;
@@ -485,7 +517,11 @@ final class ProxyExchange implements UpstreamListener {
         }
         bytesOut = 0;
         end(Ending.FAILED, true);
-        client.exchangeEnded(keepAlive, clientCtx.writeAndFlush(ErrorResponses.of(clientCtx.alloc(), errorStatus, !keepAlive)));
+        FullHttpResponse error = ErrorResponses.of(clientCtx.alloc(), errorStatus, !keepAlive);
+        if (retryAfter) {
+            error.headers().setInt(HttpHeaderNames.RETRY_AFTER, RETRY_AFTER_SECONDS);
+        }
+        client.exchangeEnded(keepAlive, clientCtx.writeAndFlush(error));
     }
 
     /** The response was cut short: closing the connection is the only honest signal left. */
@@ -500,6 +536,11 @@ final class ProxyExchange implements UpstreamListener {
      * seen.
      */
     private void end(Ending ending, boolean record) {
+        if (waiter != null) {
+            px.queue().remove(waiter);
+            waiter = null;
+        }
+        cancelQueueTimer();
         phase = Phase.ENDED;
         cancelResponseTimer();
         if (pendingBody != null) {
@@ -532,16 +573,82 @@ final class ProxyExchange implements UpstreamListener {
             upstreamChannel = null;
         }
         if (upstream != null) {
-            upstream.requestFinished();
+            slotFreed(upstream);
             upstream = null;
         }
+    }
+
+    /** The upstream's in-flight count goes down, and a request waiting for a slot may take it. */
+    private void slotFreed(Upstream u) {
+        u.requestFinished();
+        if (px.capacity().limited()) {
+            px.queue().slotFreed();
+        }
+    }
+
+    /**
+     * Waits in the proxy's queue until an upstream has room, for at most queue.timeout; a full queue is answered
+     * at once. Both answers are 503 with Retry-After: the proxy is overloaded, not broken.
+     */
+    private void waitForSlot(boolean again) {
+        if (phase != Phase.QUEUED) {
+            queuedAtNanos = System.nanoTime();
+        }
+        phase = Phase.QUEUED;
+        waiter = px.queue().add(clientCtx.executor(), this::wokenFromQueue, again);
+        if (waiter == null) {
+            px.metrics().queueFull();
+            overloaded("the queue for a free upstream is full (" + px.config().queue().maxLength() + ")");
+            return;
+        }
+        if (queueTimer == null) {
+            queueTimer = clientCtx.executor().schedule(this::queueTimedOut,
+                    px.config().queue().timeout().toNanos() - (System.nanoTime() - queuedAtNanos), TimeUnit.NANOSECONDS);
+        }
+        // A slot freed between the pick and the add woke nobody: look again rather than wait for the next one.
+        if (px.picker().anyRoom() && px.queue().remove(waiter)) {
+            waiter = null;
+            wokenFromQueue();
+        }
+    }
+
+    private void wokenFromQueue() {
+        waiter = null;
+        if (phase != Phase.QUEUED) {
+            px.queue().slotFreed(); // this request is gone: the slot is the next waiter's
+            return;
+        }
+        cancelQueueTimer();
+        px.metrics().waited(System.nanoTime() - queuedAtNanos);
+        attempt(true);
+    }
+
+    private void queueTimedOut() {
+        queueTimer = null;
+        if (phase == Phase.QUEUED && waiter != null && px.queue().remove(waiter)) {
+            waiter = null;
+            px.metrics().queueTimedOut();
+            overloaded("no upstream had room within " + px.config().queue().timeout().toMillis() + " ms");
+        }
+    }
+
+    private void cancelQueueTimer() {
+        if (queueTimer != null) {
+            queueTimer.cancel(false);
+            queueTimer = null;
+        }
+    }
+
+    private void overloaded(String reason) {
+        answerError(HttpResponseStatus.SERVICE_UNAVAILABLE, reason,
+                clientKeepAlive && requestFullyRead() && !client.lastResponse(), true);
     }
 
     /** A tunnelled connection counts as in flight on its upstream until it closes. */
     private void handOverUpstream() {
         Upstream u = upstream;
         upstreamHandler.detach();
-        upstreamChannel.closeFuture().addListener(f -> u.requestFinished());
+        upstreamChannel.closeFuture().addListener(f -> slotFreed(u));
         upstreamChannel = null;
         upstream = null;
     }

@@ -1,5 +1,6 @@
 package dev.usher.proxy.metrics;
 
+import dev.usher.proxy.balancing.WaitQueue;
 import dev.usher.proxy.endpoints.UpstreamPool;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -24,10 +25,13 @@ public final class ProxyMetrics {
     private final Counter retries;
     private final Counter ejections;
     private final Counter connectionLimitReached;
+    private final Timer queueWait;
+    private final Counter queueFull;
+    private final Counter queueTimedOut;
     private final AtomicInteger activeConnections = new AtomicInteger();
     private final AtomicInteger activeRequests = new AtomicInteger();
 
-    public ProxyMetrics(UpstreamPool pool) {
+    public ProxyMetrics(UpstreamPool pool, WaitQueue queue) {
         for (int c = 1; c <= 5; c++) {
             responsesByClass[c] = Counter.builder("usher_requests")
                     .description("Requests answered, by status class of the response sent to the client")
@@ -43,6 +47,19 @@ public final class ProxyMetrics {
         ejections = Counter.builder("usher_ejections").description("Upstreams ejected by passive health").register(registry);
         connectionLimitReached = Counter.builder("usher_connection_limit_reached")
                 .description("Times the proxy stopped accepting because limits.maxConnections were open").register(registry);
+        queueWait = Timer.builder("usher_queue_wait")
+                .description("Time requests waited for a free upstream slot (upstream.concurrency)")
+                .serviceLevelObjectives(ms(1), ms(10), ms(50), ms(100), ms(250), ms(500), ms(1000), ms(2500), ms(5000),
+                        ms(10000), ms(30000))
+                .register(registry);
+        queueFull = Counter.builder("usher_queue_rejected").tag("reason", "full")
+                .description("Requests answered 503 because the wait queue was full, or their wait timed out")
+                .register(registry);
+        queueTimedOut = Counter.builder("usher_queue_rejected").tag("reason", "timeout")
+                .description("Requests answered 503 because the wait queue was full, or their wait timed out")
+                .register(registry);
+        Gauge.builder("usher_queue_length", queue, WaitQueue::length)
+                .description("Requests waiting for a free upstream slot").register(registry);
         Gauge.builder("usher_upstreams", pool, p -> p.snapshot().ready().size())
                 .description("Upstreams taking new requests").register(registry);
         Gauge.builder("usher_upstreams_fenced", pool, p -> p.snapshot().all().size() - p.snapshot().ready().size())
@@ -70,6 +87,18 @@ public final class ProxyMetrics {
 
     public void retried() {
         retries.increment();
+    }
+
+    public void waited(long nanos) {
+        queueWait.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    public void queueFull() {
+        queueFull.increment();
+    }
+
+    public void queueTimedOut() {
+        queueTimedOut.increment();
     }
 
     public void connectionLimitReached() {

@@ -30,7 +30,13 @@ class UpstreamPickerTest {
             clock::get, u -> {});
 
     private UpstreamPicker picker(String balancer) {
-        return new UpstreamPicker(pool, LoadBalancer.of(LoadBalancing.fromKey(balancer), new SlowStart(Duration.ZERO, clock::get)), outliers);
+        return picker(balancer, 0);
+    }
+
+    private UpstreamPicker picker(String balancer, int concurrency) {
+        SlowStart off = new SlowStart(Duration.ZERO, clock::get);
+        return new UpstreamPicker(pool, LoadBalancer.of(LoadBalancing.fromKey(balancer), off), outliers,
+                new Capacity(concurrency, off));
     }
 
     private List<Upstream> upstreams(int n) {
@@ -150,5 +156,27 @@ class UpstreamPickerTest {
         Set<Upstream> tried = Set.of(all.get(0), all.get(1));
 
         assertThat(picked(picker(balancer), tried, 300)).isNotEmpty().isSubsetOf(all.get(0), all.get(1));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"round-robin", "least-request"})
+    void aFullUpstreamIsNotPickedAndAllFullMeansWait(String balancer) {
+        List<Upstream> all = upstreams(2);
+        UpstreamPicker picker = picker(balancer, 2);
+        Capacity capacity = new Capacity(2, new SlowStart(Duration.ZERO, clock::get));
+        assertThat(capacity.tryTake(all.get(0))).isTrue();
+        assertThat(capacity.tryTake(all.get(0))).isTrue();
+        assertThat(capacity.tryTake(all.get(0))).as("a third request on a concurrency of 2").isFalse();
+        for (int i = 0; i < 50; i++) {
+            assertThat(picker.pick(Set.of())).isSameAs(all.get(1));
+        }
+        capacity.tryTake(all.get(1));
+        capacity.tryTake(all.get(1));
+        assertThat(picker.pick(Set.of())).as("every upstream full").isNull();
+        assertThat(picker.anyReady()).isTrue();
+        assertThat(picker.anyRoom()).isFalse();
+        all.get(1).requestFinished();
+        assertThat(picker.anyRoom()).isTrue();
+        assertThat(picker.pick(Set.of())).isSameAs(all.get(1));
     }
 }

@@ -55,6 +55,22 @@ public final class RawHttp implements AutoCloseable {
         return head + new String(body, StandardCharsets.UTF_8);
     }
 
+    /** Reads one whole response, its body framed by Content-Length or chunked; returns its status. */
+    public int readStatusAndBody() throws IOException {
+        String head = readHead();
+        String lower = head.toLowerCase();
+        if (lower.contains("\r\ntransfer-encoding: chunked")) {
+            readChunkedBody();
+        } else {
+            for (String line : lower.split("\r\n")) {
+                if (line.startsWith("content-length:")) {
+                    in.readNBytes(Integer.parseInt(line.substring(15).trim()));
+                }
+            }
+        }
+        return Integer.parseInt(head.substring(9, 12));
+    }
+
     /** The next response head only, for HEAD requests and streamed bodies. */
     public String readHeadOnly() throws IOException {
         return readHead(true);

@@ -67,6 +67,7 @@ public final class TestBackend implements AutoCloseable {
     private final AtomicInteger connectionsAccepted = new AtomicInteger();
     private final AtomicInteger requests = new AtomicInteger();
     private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicInteger maxInFlight = new AtomicInteger();
     private final Map<String, AtomicInteger> requestsByPath = new ConcurrentHashMap<>();
 
     public TestBackend(String name) {
@@ -136,6 +137,11 @@ public final class TestBackend implements AutoCloseable {
         return inFlight.get();
     }
 
+    /** The most requests this backend has had in flight at once. */
+    public int maxInFlight() {
+        return maxInFlight.get();
+    }
+
     @Override
     public void close() {
         server.close().syncUninterruptibly();
@@ -184,7 +190,7 @@ public final class TestBackend implements AutoCloseable {
             QueryStringDecoder q = new QueryStringDecoder(request.uri());
             path = q.path();
             requests.incrementAndGet();
-            inFlight.incrementAndGet();
+            maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
             requestsByPath.computeIfAbsent(path, p -> new AtomicInteger()).incrementAndGet();
             uploaded = 0;
             discardBody = false;
@@ -291,11 +297,13 @@ public final class TestBackend implements AutoCloseable {
             r.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.TEXT_PLAIN).setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
             r.headers().set("x-backend", name);
             HttpUtil.setKeepAlive(r, keepAlive);
+            // Done before the bytes leave: the proxy may send the next request on another connection (another
+            // thread here) as soon as it has them, and it must not be counted as overlapping this one.
+            finished();
             ChannelFuture f = ctx.writeAndFlush(r);
             if (!keepAlive) {
                 f.addListener(ChannelFutureListener.CLOSE);
             }
-            finished();
         }
 
         private void finished() {
