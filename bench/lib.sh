@@ -90,7 +90,6 @@ setup_run() {
     echo "wrk: $(wrk -v 2>&1 | head -1 | cut -d' ' -f2)"
     echo "java: $(java -version 2>&1 | sed -n 2p)"
     echo "clk_tck: $(getconf CLK_TCK)"
-    echo "page_size: $(getconf PAGESIZE)"
   } >"$RAW/meta.txt"
   printf 'target\tworkers\tround\tposition\tstatus\n' >"$RAW/runs.tsv"
 }

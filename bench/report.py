@@ -20,7 +20,7 @@ from pathlib import Path
 
 UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
 ISSUE_TARGETS = {
-    # (what, workers-independent check) from the performance issue: usher against each reference
+    # The performance issue's targets: (label, field, reference, test of usher's median over the reference's)
     "proxy": [
         ("CPU µs/request ≤ 0.85× HAProxy's", "target_cpu_us", "haproxy", lambda r: r <= 0.85),
         ("req/s ≥ 1.1× nginx's", "rps", "nginx", lambda r: r >= 1.1),
@@ -52,14 +52,15 @@ def parse_wrk(path):
         num, unit = re.match(r"([\d.]+)(\w+)", v).groups()
         return float(num) * UNITS_MS[unit]
 
-    errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", text))
+    socket = re.search(r"Socket errors: (.*)", text)
+    errors = sum(int(n) for n in re.findall(r"\d+", socket.group(1))) if socket else 0
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
     errors += int(non2xx.group(1)) if non2xx else 0
     return {"rps": float(rps.group(1)), "p50": ms(pct["50"]), "p99": ms(pct["99"]),
             "requests": int(reqs.group(1)), "errors": errors}
 
 
-def parse_snap(path, clk_tck, page_kb=None):
+def parse_snap(path, clk_tck):
     """Wall clock (s), and per server group: CPU seconds (utime + stime of all its processes) and
     RSS (KiB, summed over its processes); the kernel's ListenDrops."""
     snap = {"time": None, "cpu": Counter(), "rss": Counter(), "listen_drops": None}
@@ -157,7 +158,8 @@ def warmup_curve(path):
     seconds = round((samples[-1][0] - start) / 1e9)
     rates = [0.0] * seconds
     for (t0, r0), (t1, r1) in zip(samples, samples[1:]):
-        # The second in which the load started: what it served in the part after, over the whole second.
+        # Each interval is a second, but the first: from the start of the load to the next whole
+        # second; what it served then is counted over that whole second.
         rates[round((t1 - start) / 1e9) - 1] = (r1 - r0) / max((t1 - t0) / 1e9, 0.999)
     return (ready - start) / 1e9, rates
 
@@ -237,7 +239,7 @@ def report(kind, raw, out):
 
     md = [f"# Usher {kind} benchmark", ""]
     md += [f"- {k}: `{v}`" if k == "command" else f"- {k}: {v}" for k, v in m.items()
-           if k not in ("clk_tck", "page_size")]
+           if k != "clk_tck"]
     md += ["", "> 2 shared cores: wrk, the proxy and the backend compete for them, and other jobs may too.",
            "> Compare targets within this run (the ratios), not with another run's absolute numbers.", ""]
     md += ["## Medians", "",
