@@ -392,12 +392,13 @@ def frame_name(frame):
 
 def profile_report(jfrs, runs, path, m):
     md = ["# Usher CPU and allocation profile", "",
-          f"- command: `{m['command']}` (with `--profile`)",
+          f"- command: `{m['command']}`",
           f"- date: {m['date']}; {m['machine']}; {m.get('repo', '')}",
           "",
           "One more wrk run of Usher per worker count, after the measured rounds (so on a warm JVM, and not"
-          " counted in the medians), under JFR's `profile` settings (`jcmd PID JFR.start settings=profile`):"
-          " Java execution samples every 10 ms per thread, allocation samples. The recording is"
+          " counted in the medians), under JFR (`jcmd PID JFR.start settings=bench/profile.jfc`, after a"
+          " throwaway recording: a JVM's first one costs a lot): Java stacks sampled every 1 ms, allocation"
+          " samples, every thread's allocated bytes. The recording is"
           " `raw/proxy/usher-wN.jfr` (open it in JDK Mission Control, or `jfr print`); the stacks, folded"
           " one per line for flame-graph tools, are in `proxy-profile-wN.folded`.", ""]
     for jfr in jfrs:
