@@ -21,7 +21,7 @@ Usage: bash bench/proxy-bench.sh [options]
   --threads T          wrk threads ($THREADS)
   --workers "1 2"      worker processes / threads / event loops ($WORKERS)
   --targets "..."      any of direct nginx haproxy usher ($TARGETS)
-  --warmup S           seconds of Usher's warm-up curve, recorded from its start ($WARMUP)
+  --warmup D           Usher's warm-up curve: wrk for D from when it is ready ($WARMUP s)
   --backend-workers N  workers of the backend nginx ($BACKEND_WORKERS)
   --idle-conns N       idle keep-alive connections held open, to measure their memory; 0: skip ($IDLE_CONNS)
   --idle-workers N     workers / event loops for that ($IDLE_WORKERS)
@@ -54,7 +54,7 @@ while (($#)); do
   shift 2
 done
 DURATION_S=$(secs "$DURATION")
-WARMUP_S=$(secs "${WARMUP}s")
+WARMUP_S=$(secs "$WARMUP")
 ((ROUNDS >= 1 && ROUNDS <= 20 && CONNECTIONS >= THREADS && CONNECTIONS <= 10000)) || die "bad --rounds or --connections"
 RAW=$OUT/raw/proxy
 

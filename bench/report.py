@@ -212,6 +212,7 @@ def chart(path, title, summary, targets, workers, curves):
                             label=f"usher, {n} loop(s) (ready at {ready:.1f} s)")
             if warm:
                 ax.axhline(warm, color=line.get_color(), ls="--", lw=0.8, label=f"warm median, {n} loop(s)")
+        ax.set_xticks(range(0, max(len(r) for _, r in curves.values()) + 1, 2))
         ax.set_xlabel("second after the JVM's start")
         ax.set_title("Usher warm-up: req/s in each second after start", fontsize=9)
         ax.grid(alpha=0.3)
