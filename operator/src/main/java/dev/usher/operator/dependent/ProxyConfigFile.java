@@ -43,12 +43,17 @@ public final class ProxyConfigFile {
         Map<String, Object> file = new LinkedHashMap<>();
         file.put("listen", "0.0.0.0:" + HTTP_PORT);
         file.put("admin", "0.0.0.0:" + ADMIN_PORT);
-        file.put("upstream", map(
+        Map<String, Object> upstream = map(
                 "protocol", app.getSpec().protocol(),
                 "kubernetes", map(
                         "namespace", app.getMetadata().getNamespace(),
                         "service", Names.backendService(app),
-                        "port", BACKEND_PORT_NAME)));
+                        "port", BACKEND_PORT_NAME));
+        Integer concurrency = app.getSpec().concurrency();
+        if (concurrency != null && concurrency > 0) {
+            upstream.put("concurrency", concurrency);
+        }
+        file.put("upstream", upstream);
         file.put("loadBalancing", proxy.loadBalancing());
         file.put("timeouts", map(
                 "connect", proxy.timeouts().connect(),

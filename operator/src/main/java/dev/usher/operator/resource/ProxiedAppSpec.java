@@ -45,6 +45,12 @@ public record ProxiedAppSpec(
                 + " protocol of nginx's uwsgi_pass).")
         Protocol protocol,
 
+        @Min(0)
+        @JsonPropertyDescription("How many requests one backend pod serves at once: for uWSGI, its processes times"
+                + " threads. The proxy never sends a pod more, and queues the rest (upstream.concurrency of the"
+                + " proxy). Unset or 0: no limit.")
+        Integer concurrency,
+
         @JsonPropertyDescription("Environment variables of the app container.")
         List<EnvVar> env,
 

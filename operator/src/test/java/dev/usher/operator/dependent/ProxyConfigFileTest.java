@@ -39,6 +39,7 @@ class ProxyConfigFileTest {
         var app = TestApps.stored("default", "flask", """
                 image: flask:1
                 protocol: uwsgi
+                concurrency: 4
                 proxy:
                   loadBalancing: round-robin
                   timeouts: {connect: 500ms, response: 1.5m, idle: 1h}
@@ -54,6 +55,7 @@ class ProxyConfigFileTest {
                     namespace: default
                     service: flask-backend
                     port: http
+                  concurrency: 4
                 loadBalancing: round-robin
                 timeouts:
                   connect: 500ms
