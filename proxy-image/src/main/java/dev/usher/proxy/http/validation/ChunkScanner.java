@@ -9,7 +9,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
  * {@code ;name[=value]} with a token name and a token or quoted-string value; CR only before LF; no folded
  * trailer lines. Chunk data is skipped, not read.
  */
-final class ChunkScanner {
+final class ChunkScanner implements ByteScanner {
     private static final int MAX_SIZE_DIGITS = 15;
 
     private enum State { SIZE, SIZE_WS, EXT_NAME_START, EXT_NAME, EXT_VALUE_START, EXT_VALUE, EXT_QUOTED, EXT_QUOTED_ESCAPE,
@@ -21,16 +21,18 @@ final class ChunkScanner {
     private long remaining;
     private BadRequest failure;
 
-    boolean done() {
+    @Override
+    public boolean done() {
         return state == State.DONE;
     }
 
-    BadRequest failure() {
+    @Override
+    public BadRequest failure() {
         return failure;
     }
 
-    /** As {@link HeadScanner#scan}: returns the index after the last byte taken. */
-    int scan(ByteBuf buf, int from, int to) {
+    @Override
+    public int scan(ByteBuf buf, int from, int to) {
         int i = from;
         while (i < to && state != State.DONE && failure == null) {
             if (state == State.DATA) {

@@ -19,7 +19,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
  *       (RFC 9112 5, RFC 9110 5.5); none may start with SP or HTAB (obs-fold, RFC 9112 5.2); CR only before LF</li>
  * </ul>
  */
-final class HeadScanner {
+final class HeadScanner implements ByteScanner {
     /** Longer than any registered method (the longest has 17 characters); a longer first word is not a method. */
     static final int MAX_METHOD = 32;
 
@@ -69,12 +69,13 @@ final class HeadScanner {
     }
 
     /** Whether the whole head, through its empty line, has been checked. */
-    boolean done() {
+    @Override
+    public boolean done() {
         return state == State.DONE;
     }
 
-    /** Why the head was refused, or null. */
-    BadRequest failure() {
+    @Override
+    public BadRequest failure() {
         return failure;
     }
 
@@ -82,7 +83,8 @@ final class HeadScanner {
      * Checks bytes {@code [from, to)} of {@code buf} and returns the index after the last byte it took: {@code to},
      * or less when the head ended or was refused there.
      */
-    int scan(ByteBuf buf, int from, int to) {
+    @Override
+    public int scan(ByteBuf buf, int from, int to) {
         int i = from;
         while (i < to && state != State.DONE && failure == null) {
             started = true;

@@ -74,22 +74,17 @@ public final class RequestDecoder extends HttpRequestDecoder {
             in.skipBytes(in.readableBytes());
             return;
         }
-        if (chunks != null && !chunks.done()) {
-            int end = chunks.scan(in, in.readerIndex() + scannedAhead, in.writerIndex());
-            if (chunks.failure() != null) {
+        ByteScanner current = chunks != null ? chunks : scanner;
+        if (!current.done()) {
+            int end = current.scan(in, in.readerIndex() + scannedAhead, in.writerIndex());
+            if (current.failure() != null) {
                 in.skipBytes(in.readableBytes());
-                refuse(out, chunks.failure());
+                refuse(out, current.failure());
                 return;
             }
             scannedAhead = end - in.readerIndex();
-        } else if (!scanner.done()) {
-            int end = scanner.scan(in, in.readerIndex() + scannedAhead, in.writerIndex());
-            if (scanner.failure() != null) {
-                in.skipBytes(in.readableBytes());
-                refuse(out, scanner.failure());
-                return;
-            }
-            scannedAhead = end - in.readerIndex();
+        }
+        if (current == scanner) {
             if (scanner.done()) {
                 cancelHeadTimer();
             } else if (scanner.started()) {
