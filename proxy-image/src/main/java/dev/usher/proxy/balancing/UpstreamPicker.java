@@ -5,6 +5,7 @@ import dev.usher.proxy.endpoints.UpstreamPool;
 import dev.usher.proxy.health.OutlierDetector;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * Picks an upstream for one attempt: from the pool's ready upstreams that have room ({@link Capacity}), skipping
@@ -29,10 +30,12 @@ public final class UpstreamPicker {
         return !pool.snapshot().ready().isEmpty();
     }
 
-    /** Whether some ready upstream has room now. */
+    /** Whether {@link #pick} would find an upstream now: one it may use (not ejected, outside a panic) with room. */
     public boolean anyRoom() {
-        for (Upstream u : pool.snapshot().ready()) {
-            if (capacity.hasRoom(u)) {
+        List<Upstream> ready = pool.snapshot().ready();
+        Predicate<Upstream> usable = usable(ready);
+        for (Upstream u : ready) {
+            if (usable.test(u)) {
                 return true;
             }
         }
@@ -45,13 +48,19 @@ public final class UpstreamPicker {
         if (ready.isEmpty()) {
             return null;
         }
-        boolean skipEjected = outliers.anyEjected() && !panic(ready);
-        Upstream u = balancer.pick(ready, c -> !tried.contains(c) && !(skipEjected && outliers.isEjected(c)) && capacity.hasRoom(c));
+        Predicate<Upstream> usable = usable(ready);
+        Upstream u = balancer.pick(ready, c -> !tried.contains(c) && usable.test(c));
         if (u == null && !tried.isEmpty()) {
             // Every eligible upstream was tried: a fresh connection to one of them beats failing the request.
-            u = balancer.pick(ready, c -> !(skipEjected && outliers.isEjected(c)) && capacity.hasRoom(c));
+            u = balancer.pick(ready, usable);
         }
         return u;
+    }
+
+    /** Not ejected (unless so many are that all are used), and with room. */
+    private Predicate<Upstream> usable(List<Upstream> ready) {
+        boolean skipEjected = outliers.anyEjected() && !panic(ready);
+        return c -> !(skipEjected && outliers.isEjected(c)) && capacity.hasRoom(c);
     }
 
     private boolean panic(List<Upstream> ready) {

@@ -227,6 +227,9 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Client
         while (!waiting.isEmpty() && (current == null || !current.requestComplete()) && !closing) {
             dispatch(waiting.poll());
         }
+        if (closing) {
+            return; // a request dispatched just now was refused: the connection is on its way out
+        }
         if (current == null || !current.requestComplete()) {
             ctx.channel().config().setAutoRead(waiting.isEmpty() && !ignoringInput);
         }
@@ -242,7 +245,23 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Client
     @Override
     public void becomeTunnel(Channel upstream) {
         current = null;
+        if (!waiting.isEmpty()) {
+            // The client sent more requests behind its upgrade, decoded as HTTP: they cannot go through a tunnel
+            // as the bytes they were, and answering them would break the protocol it asked to switch to.
+            log.info("closing {}: requests pipelined behind an upgrade", ctx.channel().remoteAddress());
+            upstream.close();
+            ctx.close();
+            return;
+        }
+        // This handler leaves the pipeline: the tunnel's client side closing is this connection closing.
+        ctx.channel().closeFuture().addListener(f -> px.metrics().activeConnections().decrementAndGet());
         Tunnel.join(ctx, upstream, px.protocol());
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        waiting.forEach(ReferenceCountUtil::release);
+        waiting.clear();
     }
 
     @Override

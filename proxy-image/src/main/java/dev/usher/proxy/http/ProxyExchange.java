@@ -164,6 +164,10 @@ final class ProxyExchange implements UpstreamListener {
     /** @param wokenFromQueue whether this request has waited its turn: others that wait must not be overtaken */
     private void attempt(boolean wokenFromQueue) {
         if (px.capacity().limited() && !wokenFromQueue && px.queue().hasWaiters()) {
+            if (px.picker().anyRoom()) {
+                // Room that no freed slot announced (an ejection ended, slow start grew a limit): the head waiter's.
+                px.queue().slotFreed();
+            }
             waitForSlot(false);
             return;
         }
@@ -606,9 +610,10 @@ final class ProxyExchange implements UpstreamListener {
                     px.config().queue().timeout().toNanos() - (System.nanoTime() - queuedAtNanos), TimeUnit.NANOSECONDS);
         }
         // A slot freed between the pick and the add woke nobody: look again rather than wait for the next one.
+        // Later on this loop, not here: a pick that fails again must not recurse.
         if (px.picker().anyRoom() && px.queue().remove(waiter)) {
             waiter = null;
-            wokenFromQueue();
+            clientCtx.executor().execute(this::wokenFromQueue);
         }
     }
 

@@ -4,6 +4,8 @@ import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.FastThreadLocal;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The response deadlines of one event loop's exchanges. Every exchange would otherwise schedule a task on the event
@@ -13,6 +15,7 @@ import java.util.concurrent.TimeUnit;
  * measured in seconds does not notice.
  */
 final class ResponseDeadlines {
+    private static final Logger log = LoggerFactory.getLogger(ResponseDeadlines.class);
     private static final FastThreadLocal<ResponseDeadlines> OF_LOOP = new FastThreadLocal<>();
     private static final long MAX_TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final long MIN_TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
@@ -99,7 +102,12 @@ final class ResponseDeadlines {
         while (head != null && head.atNanos - now <= 0) {
             Deadline d = head;
             stop(d);
-            d.onExpiry.run();
+            try {
+                d.onExpiry.run();
+            } catch (RuntimeException | Error e) {
+                // A periodic task that throws is cancelled by Netty: one bad expiry must not end every later one.
+                log.error("response deadline handler failed", e);
+            }
         }
         if (head == null && ++idleTicks >= IDLE_TICKS) {
             tick.cancel(false);

@@ -69,6 +69,16 @@ class RequestHeadTimeoutTest {
     }
 
     @Test
+    void anEmptyLineAfterABodyIsNoHeadAndGetsNo408() throws Exception {
+        try (RawHttp client = new RawHttp(proxy.port())) {
+            assertThat(client.send("POST /a HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nab\r\n").readResponse())
+                    .startsWith("HTTP/1.1 200 ");
+            assertThat(client.closedByServerWithin(1500)).as("open after three times the head deadline").isFalse();
+            assertThat(client.send("GET /b HTTP/1.1\r\nHost: a\r\n\r\n").readResponse()).startsWith("HTTP/1.1 200 ");
+        }
+    }
+
+    @Test
     void aQuietKeepAliveConnectionIsNotCutByTheHeadDeadline() throws Exception {
         try (RawHttp client = new RawHttp(proxy.port())) {
             assertThat(client.send("GET /a HTTP/1.1\r\nHost: a\r\n\r\n").readResponse()).startsWith("HTTP/1.1 200 ");

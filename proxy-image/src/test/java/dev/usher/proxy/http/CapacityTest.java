@@ -89,6 +89,34 @@ class CapacityTest {
         }
     }
 
+    @Test
+    void anEjectedUpstreamWithRoomDoesNotStopTheQueue() throws Exception {
+        int deadPort;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            deadPort = s.getLocalPort();
+        }
+        try (TestBackend live = new TestBackend("live");
+             ProxyFixture proxy = new ProxyFixture(List.of(live.hostPort(), "127.0.0.1:" + deadPort), """
+                     upstream: {concurrency: 1}
+                     loadBalancing: round-robin
+                     retries: {attempts: 1}
+                     outlierDetection: {consecutiveFailures: 1, baseEjection: 60s}
+                     slowStart: 0s
+                     """);
+             RawHttp busy = new RawHttp(proxy.port());
+             RawHttp waiting = new RawHttp(proxy.port())) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> {
+                get(proxy, "/hello");
+                return Http.get(proxy.adminUri("/upstreams")).body().contains("\"ejected\" : true");
+            });
+            busy.send("GET /slow?ms=1000 HTTP/1.1\r\nHost: a\r\n\r\n");
+            await().atMost(Duration.ofSeconds(5)).until(() -> live.inFlight() == 1);
+            waiting.send("GET /hello HTTP/1.1\r\nHost: a\r\n\r\n");
+            assertThat(busy.readResponse()).startsWith("HTTP/1.1 200 ");
+            assertThat(waiting.readResponse()).as("served by the live upstream once it has room").startsWith("HTTP/1.1 200 ");
+        }
+    }
+
     private static HttpResponse<String> get(ProxyFixture proxy, String path) {
         try {
             return Http.get(proxy.uri(path));

@@ -71,6 +71,16 @@ class InterimAndSwitchTest {
     }
 
     @Test
+    void requestsPipelinedBehindAnUpgradeCloseTheConnection() throws Exception {
+        try (RawHttp client = new RawHttp(proxy.port())) {
+            client.send("GET /switch-unasked HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: mystery\r\n\r\n"
+                    + "POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello");
+            assertThat(client.closedByServer()).as("neither tunnelled nor answered: closed").isTrue();
+        }
+        assertThat(backend.seen()).extracting(RecordingBackend.Seen::target).containsExactly("/switch-unasked");
+    }
+
+    @Test
     void theAcceptValueIsRfc6455s() {
         // The example of RFC 6455 section 1.3.
         assertThat(Upgrades.acceptFor("dGhlIHNhbXBsZSBub25jZQ==")).isEqualTo("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");

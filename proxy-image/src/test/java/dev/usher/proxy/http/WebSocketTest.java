@@ -40,6 +40,10 @@ class WebSocketTest {
             assertThat(received).containsExactly("echo: one", "echo: two", "echo: three");
             ws.sendClose(WebSocket.NORMAL_CLOSURE, "bye").get(5, TimeUnit.SECONDS);
             assertThat(Http.get(proxy.uri("/hello")).body()).as("plain HTTP still works next to the tunnel").isEqualTo("ws");
+            ws.abort();
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).untilAsserted(() ->
+                    assertThat(proxy.server().metrics()).as("a closed tunnel is no open client connection; the"
+                            + " HTTP client's kept-alive one remains").contains("usher_client_connections 1.0"));
         }
     }
 }

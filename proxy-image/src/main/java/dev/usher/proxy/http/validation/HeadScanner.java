@@ -22,6 +22,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 final class HeadScanner implements ByteScanner {
     /** Longer than any registered method (the longest has 17 characters); a longer first word is not a method. */
     static final int MAX_METHOD = 32;
+    private static final int MAX_EMPTY_LINE_BYTES = 32;
 
     private static final byte SP = ' ';
     private static final byte HT = '\t';
@@ -51,7 +52,7 @@ final class HeadScanner implements ByteScanner {
     private final StringBuilder version = new StringBuilder(8);
     private int targetLength;
     private BadRequest failure;
-    private boolean started;
+    private int emptyLineBytes;
 
     /** Ready for the next head. */
     void reset() {
@@ -60,12 +61,15 @@ final class HeadScanner implements ByteScanner {
         version.setLength(0);
         targetLength = 0;
         failure = null;
-        started = false;
+        emptyLineBytes = 0;
     }
 
-    /** Whether the scanner has seen a byte of the current head: leading empty lines count. */
+    /**
+     * Whether a request line has begun. Empty lines before it do not count (RFC 9112 2.2: a server ignores them;
+     * clients send one after a body), so they neither start the head deadline nor earn a 408.
+     */
     boolean started() {
-        return started;
+        return state != State.START;
     }
 
     /** Whether the whole head, through its empty line, has been checked. */
@@ -87,7 +91,6 @@ final class HeadScanner implements ByteScanner {
     public int scan(ByteBuf buf, int from, int to) {
         int i = from;
         while (i < to && state != State.DONE && failure == null) {
-            started = true;
             step(buf.getByte(i++));
         }
         return i;
@@ -97,6 +100,10 @@ final class HeadScanner implements ByteScanner {
         switch (state) {
             case START -> {
                 if (b == CR || b == LF) {
+                    // A few are harmless; an endless stream of them would hold the connection without a head.
+                    if (++emptyLineBytes > MAX_EMPTY_LINE_BYTES) {
+                        fail(HttpResponseStatus.BAD_REQUEST, "too many empty lines before the request line");
+                    }
                     return;
                 }
                 state = State.METHOD;
