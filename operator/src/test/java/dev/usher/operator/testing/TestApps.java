@@ -35,7 +35,7 @@ public final class TestApps {
     }
 
     public static OperatorConfig config(Duration resync) {
-        return new OperatorConfig(Set.of(), PROXY_IMAGE, false, true, Optional.of("usher-system"),
+        return new OperatorConfig(Set.of(), PROXY_IMAGE, true, true, Optional.of("usher-system"),
                 "test-operator", new InetSocketAddress("127.0.0.1", 0), resync);
     }
 }
