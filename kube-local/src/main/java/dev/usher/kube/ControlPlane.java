@@ -25,8 +25,8 @@ import org.slf4j.LoggerFactory;
  * A Kubernetes control plane on this machine: etcd, kube-apiserver, kube-controller-manager and
  * kube-scheduler as child processes, every port on 127.0.0.1, every file (certificates, kubeconfigs,
  * etcd's data, one log per process) in its own folder. Authorization is Node,RBAC and the default
- * admission plugins run, ServiceAccount admission included, so a ServiceAccount's token gets exactly
- * its RBAC. There is no kubelet: pods are scheduled to no node unless a test makes one.
+ * admission plugins run, ServiceAccount admission included, plus OwnerReferencesPermissionEnforcement,
+ * so a ServiceAccount's token gets exactly its RBAC. There is no kubelet: pods are scheduled to no node unless a test makes one.
  *
  * <p>The binaries come from {@code bin/kubernetes.sh}. {@link #close()} stops every process it started,
  * by pid; a shutdown hook does the same if the JVM exits first.
@@ -128,6 +128,9 @@ public final class ControlPlane implements AutoCloseable {
                 "--service-account-issuer", "https://kubernetes.default.svc.cluster.local",
                 "--service-cluster-ip-range", settings.serviceCidr(),
                 "--authorization-mode", "Node,RBAC",
+                // Beside the default plugins, as OpenShift runs it: setting blockOwnerDeletion on an owner
+                // reference needs update on the owner's finalizers.
+                "--enable-admission-plugins", "OwnerReferencesPermissionEnforcement",
                 "--requestheader-client-ca-file", pki.frontProxyCa.toString(),
                 "--requestheader-allowed-names", "front-proxy-client",
                 "--requestheader-username-headers", "X-Remote-User",

@@ -4,7 +4,6 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.http.AsyncBody;
-import io.fabric8.kubernetes.client.http.BasicBuilder;
 import io.fabric8.kubernetes.client.http.HttpRequest;
 import io.fabric8.kubernetes.client.http.HttpResponse;
 import io.fabric8.kubernetes.client.http.Interceptor;
@@ -15,13 +14,13 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
- * Every request of a client and every Forbidden answer to it, counted on the client's side of a real
- * API server: the operator's writes, and what the authorizer refused.
+ * Every request of a client that got an answer, with the answer's status, counted on the client's side
+ * of a real API server: the operator's writes, and what the authorizer refused.
  */
 public final class RequestLog implements Interceptor {
 
-    /** One request: method, URI and, for writes, the body. */
-    public record Call(String method, URI uri, String body) {
+    /** One request: method, URI, for writes the body, and the answer's status code. */
+    public record Call(String method, URI uri, String body, int code) {
         public boolean isWrite() {
             return MUTATING.contains(method);
         }
@@ -35,7 +34,6 @@ public final class RequestLog implements Interceptor {
     private static final Set<String> MUTATING = Set.of("POST", "PUT", "PATCH", "DELETE");
 
     private final ConcurrentLinkedQueue<Call> calls = new ConcurrentLinkedQueue<>();
-    private final ConcurrentLinkedQueue<String> forbidden = new ConcurrentLinkedQueue<>();
 
     /** A new client with this log; the caller closes it. */
     public KubernetesClient client(Config config) {
@@ -46,15 +44,8 @@ public final class RequestLog implements Interceptor {
     }
 
     @Override
-    public void before(BasicBuilder builder, HttpRequest request, RequestTags tags) {
-        calls.add(new Call(request.method(), request.uri(), request.bodyString()));
-    }
-
-    @Override
     public void after(HttpRequest request, HttpResponse<?> response, AsyncBody.Consumer<List<ByteBuffer>> consumer) {
-        if (response.code() == 403) {
-            forbidden.add(request.method() + " " + request.uri());
-        }
+        calls.add(new Call(request.method(), request.uri(), request.bodyString(), response.code()));
     }
 
     public List<Call> calls() {
@@ -73,6 +64,6 @@ public final class RequestLog implements Interceptor {
 
     /** The requests the API server answered with 403 Forbidden. */
     public List<String> forbidden() {
-        return List.copyOf(forbidden);
+        return calls.stream().filter(c -> c.code() == 403).map(Call::toString).toList();
     }
 }
