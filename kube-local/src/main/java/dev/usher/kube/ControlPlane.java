@@ -45,12 +45,21 @@ public final class ControlPlane implements AutoCloseable {
      * @param dir         where its files go; created if absent
      * @param serviceCidr the Services' cluster IPs
      * @param podCidr     the pods' addresses, as the controller manager knows them
+     * @param apiServerFlags more flags for kube-apiserver, e.g. an audit log
      */
-    public record Settings(Path binaries, Path dir, String serviceCidr, String podCidr) {
+    public record Settings(Path binaries, Path dir, String serviceCidr, String podCidr, List<String> apiServerFlags) {
+
+        public Settings {
+            apiServerFlags = List.copyOf(apiServerFlags);
+        }
 
         /** The binaries of bin/kubernetes.sh, services in 10.96.0.0/16, pods in 10.244.0.0/16. */
         public static Settings defaults(Path dir) {
-            return new Settings(defaultBinaries(), dir, "10.96.0.0/16", "10.244.0.0/16");
+            return new Settings(defaultBinaries(), dir, "10.96.0.0/16", "10.244.0.0/16", List.of());
+        }
+
+        public Settings withApiServerFlags(String... flags) {
+            return new Settings(binaries, dir, serviceCidr, podCidr, List.of(flags));
         }
     }
 
@@ -114,7 +123,7 @@ public final class ControlPlane implements AutoCloseable {
                 "--unsafe-no-fsync");
         await("etcd on port " + etcdPort, Duration.ofSeconds(30), etcd, () -> accepts(etcdPort));
 
-        Process apiServer = launch("kube-apiserver",
+        List<String> apiServerArgs = new ArrayList<>(List.of(
                 "--etcd-servers", etcdUrl,
                 "--bind-address", LOOPBACK, "--advertise-address", LOOPBACK, "--secure-port", Integer.toString(apiPort),
                 // The API server would otherwise keep trying to publish 127.0.0.1 as the endpoint of
@@ -138,7 +147,9 @@ public final class ControlPlane implements AutoCloseable {
                 "--requestheader-extra-headers-prefix", "X-Remote-Extra-",
                 "--proxy-client-cert-file", pki.frontProxyClient.certificate().toString(),
                 "--proxy-client-key-file", pki.frontProxyClient.key().toString(),
-                "--profiling=false");
+                "--profiling=false"));
+        apiServerArgs.addAll(settings.apiServerFlags());
+        Process apiServer = launch("kube-apiserver", apiServerArgs.toArray(String[]::new));
         admin = new KubernetesClientBuilder().withConfig(clientConfig(pki.admin)).build();
         await("kube-apiserver /readyz on port " + apiPort, Duration.ofSeconds(90), apiServer, this::apiReady);
 
