@@ -46,8 +46,9 @@ class LeaseHandOverIT {
                         .until(() -> "second".equals(holder(admin)));
                 Duration handOver = Duration.ofNanos(System.nanoTime() - stopped);
                 LOG.info("Lease hand-over after a graceful stop: {} ms", handOver.toMillis());
-                // Without the release the Lease would be free only 15 s after the last renewal.
-                assertThat(handOver).isLessThan(Duration.ofSeconds(5));
+                // Without the release the Lease is free only 15 s after its last renewal (every 2 s), so
+                // at least 13 s: 10 leaves room for a loaded machine and still tells the two apart.
+                assertThat(handOver).isLessThan(Duration.ofSeconds(10));
             }
         }
     }

@@ -59,9 +59,11 @@ class OperatorIT {
     static void start(ControlPlane plane) {
         Cluster.installCrd(plane);
         client = plane.admin();
-        Cluster.namespaces(client, "usher-system", "create", "scale", "settings", "foreign", "long");
+        String[] namespaces = {"create", "scale", "settings", "foreign", "long"};
+        Cluster.namespaces(client, "usher-system");
+        Cluster.namespaces(client, namespaces);
         operatorClient = new KubernetesClientBuilder().withConfig(client.getConfiguration()).build();
-        operator = new UsherOperator(TestApps.config(RESYNC), operatorClient, () -> { });
+        operator = new UsherOperator(TestApps.config(RESYNC, namespaces), operatorClient, () -> { });
         operator.start();
     }
 

@@ -40,7 +40,7 @@ class OperatorRestartIT {
         KubernetesClient client = plane.admin();
         Cluster.namespaces(client, "usher-system", "restart");
         try (KubernetesClient firstClient = new KubernetesClientBuilder().withConfig(client.getConfiguration()).build();
-             UsherOperator first = new UsherOperator(TestApps.config(RESYNC), firstClient, () -> { })) {
+             UsherOperator first = new UsherOperator(TestApps.config(RESYNC, "restart"), firstClient, () -> { })) {
             first.start();
             client.resource(TestApps.app("restart", "plain", "image: shop:1")).create();
             client.resource(TestApps.app("restart", "tuned", """
@@ -66,7 +66,7 @@ class OperatorRestartIT {
 
         RequestLog log = new RequestLog();
         try (KubernetesClient secondClient = log.client(client.getConfiguration());
-             UsherOperator second = new UsherOperator(TestApps.config(RESYNC), secondClient, () -> { })) {
+             UsherOperator second = new UsherOperator(TestApps.config(RESYNC, "restart"), secondClient, () -> { })) {
             second.start();
             // The start reconciles each app once, and two resyncs once more each.
             await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))

@@ -45,9 +45,11 @@ class StatusIT {
     static void start(ControlPlane plane) {
         Cluster.installCrd(plane);
         client = plane.admin();
-        Cluster.namespaces(client, "usher-system", "status", "deadline", "never-ready", "zero");
+        String[] namespaces = {"status", "deadline", "never-ready", "zero"};
+        Cluster.namespaces(client, "usher-system");
+        Cluster.namespaces(client, namespaces);
         operatorClient = new KubernetesClientBuilder().withConfig(client.getConfiguration()).build();
-        operator = new UsherOperator(TestApps.config(RESYNC), operatorClient, () -> { });
+        operator = new UsherOperator(TestApps.config(RESYNC, namespaces), operatorClient, () -> { });
         operator.start();
     }
 
