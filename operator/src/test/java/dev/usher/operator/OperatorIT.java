@@ -59,7 +59,7 @@ class OperatorIT {
     static void start(ControlPlane plane) {
         Cluster.installCrd(plane);
         client = plane.admin();
-        String[] namespaces = {"create", "scale", "settings", "foreign", "long"};
+        String[] namespaces = {"create", "scale", "settings", "foreign", "long", "metrics"};
         Cluster.namespaces(client, "usher-system");
         Cluster.namespaces(client, namespaces);
         operatorClient = new KubernetesClientBuilder().withConfig(client.getConfiguration()).build();
@@ -213,9 +213,10 @@ class OperatorIT {
                 .containsExactly(200, "ok\n");
         assertThat(adminGet("/readyz")).extracting(HttpResponse::statusCode, HttpResponse::body)
                 .containsExactly(200, "ok\n");
-        HttpResponse<String> metrics = adminGet("/metrics");
-        assertThat(metrics.statusCode()).isEqualTo(200);
-        assertThat(metrics.body()).contains("jvm_memory_used_bytes", "operator_sdk_reconciliations_success_total");
+        client.resource(TestApps.app("metrics", "shop", "image: shop:1")).create();
+        String metrics = await().atMost(Duration.ofSeconds(30)).until(() -> adminGet("/metrics").body(),
+                body -> body.contains("operator_sdk_reconciliations_success_total"));
+        assertThat(metrics).contains("jvm_memory_used_bytes");
     }
 
     private static HttpResponse<String> adminGet(String path) throws IOException, InterruptedException {
