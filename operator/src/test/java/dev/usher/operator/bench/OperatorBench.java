@@ -26,6 +26,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -163,7 +164,15 @@ public final class OperatorBench {
                 long withStatus = client.resources(ProxiedApp.class).inAnyNamespace().list().getItems().stream()
                         .filter(a -> a.getStatus() != null).count();
 
-                // Settled: the controllers have made every pod, the statuses count them, and no write for 10 s.
+                // Settled: the controllers have made every pod (slowly, on a loaded machine), the statuses
+                // count them, and no write for 10 s.
+                await("every status counting its pods").atMost(Duration.ofSeconds(480))
+                        .pollInterval(Duration.ofSeconds(2))
+                        .until(() -> client.resources(ProxiedApp.class).inAnyNamespace().list().getItems().stream()
+                                .filter(a -> a.getStatus() != null && a.getStatus().proxy() != null
+                                        && Objects.equals(a.getStatus().replicas(), 2)
+                                        && Objects.equals(a.getStatus().proxy().replicas(), 2))
+                                .count() >= apps);
                 long[] lastChange = {-1, System.nanoTime()};
                 awaitTrue("the writes to stop", Duration.ofSeconds(300), () -> {
                     int count = audit.writes().size();
