@@ -2,6 +2,7 @@
 # Every test, from a fresh Debian machine: installs what the tests need, then runs the Maven build.
 #   Debian packages: real uWSGI + Flask and nginx for the uwsgi-protocol tests (apt-get, as root)
 #   helm and kubectl: into .tools/bin, for the chart tests (.ci/install-tools)
+#   a Kubernetes control plane built from Go modules, for the operator's tests (bin/kubernetes.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,6 +22,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 bash .ci/install-tools
+bash bin/kubernetes.sh >/dev/null
 export PATH="$PWD/.tools/bin:$PATH"
 
 mvn -B verify

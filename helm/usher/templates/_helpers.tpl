@@ -59,11 +59,12 @@ What the operator does in each namespace it watches, verb by verb (operator/src/
 ChartRbacTest checks these rules against every request of a recorded run of the operator.
 */}}
 {{- define "usher.rules" -}}
-{{- $owned := list "get" "list" "watch" -}}
+{{- /* An apply is a PATCH, and an apply that creates the object also needs create. */ -}}
+{{- $owned := list "get" "list" "watch" "create" -}}
 {{- if .Values.serverSideApply -}}
 {{- $owned = append $owned "patch" -}}
 {{- else -}}
-{{- $owned = concat $owned (list "create" "update") -}}
+{{- $owned = append $owned "update" -}}
 {{- end -}}
 - apiGroups: [usher.dev]
   resources: [proxiedapps]

@@ -4,7 +4,10 @@ import dev.usher.operator.admin.AdminServer;
 import dev.usher.operator.admin.AdminServer.Probe;
 import dev.usher.operator.config.OperatorConfig;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfigBuilder;
+import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
@@ -23,6 +26,8 @@ public final class UsherOperator implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(UsherOperator.class);
 
+    private final OperatorConfig config;
+    private final KubernetesClient client;
     private final Operator operator;
     private final AdminServer admin;
     private final JvmGcMetrics gcMetrics = new JvmGcMetrics();
@@ -33,6 +38,8 @@ public final class UsherOperator implements AutoCloseable {
      *                         leading: it must stop reconciling at once (the process exits, in Main)
      */
     public UsherOperator(OperatorConfig config, KubernetesClient client, Runnable onLostLeadership) {
+        this.config = config;
+        this.client = client;
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(registry);
         gcMetrics.bindTo(registry);
@@ -42,8 +49,7 @@ public final class UsherOperator implements AutoCloseable {
             o.withKubernetesClient(client)
                     .withCloseClientOnStop(false)
                     .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(registry))
-                    // fabric8's mock API server, which the tests run against, has no server-side
-                    // apply: one switch, so that what is tested is what ships (see the README).
+                    // On by default, as JOSDK intends; off is an escape hatch (see the README).
                     .withSSABasedCreateUpdateMatchForDependentResources(config.serverSideApply())
                     .withUseSSAToPatchPrimaryResource(config.serverSideApply())
                     .withReconciliationTerminationTimeout(Duration.ofSeconds(10));
@@ -102,13 +108,41 @@ public final class UsherOperator implements AutoCloseable {
         return new Probe(true, "ok");
     }
 
-    /** Finishes the reconciles in flight (for up to 10 s), then stops watching and serving. */
+    /** Finishes the reconciles in flight (for up to 10 s), hands the Lease over, then stops serving. */
     @Override
     public void close() {
         stopping = true;
         operator.stop();
+        if (config.leaderElection()) {
+            releaseLease();
+        }
         admin.close();
         gcMetrics.close();
         LOG.info("stopped");
+    }
+
+    /**
+     * JOSDK 5.2 never asks fabric8 to release the Lease when leading stops, so the next replica would
+     * wait for it to expire (15 s). fabric8's own release does what client-go's ReleaseOnCancel does:
+     * if this replica still holds the Lease, it clears the holder and cuts the duration to 1 s.
+     */
+    private void releaseLease() {
+        String namespace = config.leaseNamespace().orElseGet(client::getNamespace);
+        var lease = new LeaderElectionConfigBuilder()
+                .withName(OperatorConfig.LEASE_NAME)
+                .withLock(new LeaseLock(namespace, OperatorConfig.LEASE_NAME, config.identity()))
+                // JOSDK's defaults; the elector is built only to release, these are never waited for.
+                .withLeaseDuration(Duration.ofSeconds(15))
+                .withRenewDeadline(Duration.ofSeconds(10))
+                .withRetryPeriod(Duration.ofSeconds(2))
+                .withLeaderCallbacks(new LeaderCallbacks(() -> { }, () -> { }, leader -> { }))
+                .build();
+        try {
+            if (client.leaderElector().withConfig(lease).build().release()) {
+                LOG.info("released the Lease {}", OperatorConfig.LEASE_NAME);
+            }
+        } catch (KubernetesClientException e) {
+            LOG.warn("could not release the Lease {}: {}", OperatorConfig.LEASE_NAME, e.getMessage());
+        }
     }
 }

@@ -46,7 +46,9 @@ final class Sandbox implements AutoCloseable {
         api = new ApiServer(0);
         kubeconfig = workDir.resolve("kubeconfig").toAbsolutePath();
         api.writeKubeconfig(kubeconfig);
-        operatorConfig = OperatorConfig.parse(new String[] {"--leader-election", "false", "--http", "127.0.0.1:0"}, Map.of());
+        // The embedded API server (fabric8's mock) has no server-side apply, the operator's default.
+        operatorConfig = OperatorConfig.parse(new String[] {"--leader-election", "false", "--http", "127.0.0.1:0",
+                "--server-side-apply", "false"}, Map.of());
         startOperator();
         KubernetesClient client = api.client();
         node = new Node(client, new Node.Settings(operatorConfig.proxyImage(), proxyJar.toAbsolutePath(), kubeconfig,

@@ -128,10 +128,18 @@ public abstract class OwnedResource<R extends HasMetadata> extends CRUDKubernete
 
     /**
      * The informers see only objects with our labels, so an object of the same name made by someone
-     * else (or owned by another ProxiedApp) first shows as a conflict on create. It is left alone.
+     * else (or owned by another ProxiedApp) is first met by a write. It is left alone. A plain create
+     * fails on it with a conflict; a server-side apply would take it over, so that mode looks first.
      */
     @Override
     public R create(R desired, ProxiedApp app, Context<ProxiedApp> context) {
+        if (useSSA(context)) {
+            R existing = context.getClient().resource(desired).get();
+            if (existing != null && !isOwnedBy(existing, app)) {
+                throw new NameInUseException(desired.getKind(), desired.getMetadata().getName(), holder(existing));
+            }
+            return super.create(desired, app, context);
+        }
         try {
             return super.create(desired, app, context);
         } catch (KubernetesClientException e) {

@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /** The status of a ProxiedApp, from what the informers hold. A pure function, so that it is unit-tested alone. */
 public final class StatusCalculator {
@@ -108,7 +109,7 @@ public final class StatusCalculator {
             return new Verdict(false, "Creating", "the Deployment does not exist yet");
         }
         DeploymentStatus status = status(deployment);
-        for (DeploymentCondition c : status.getConditions()) {
+        for (DeploymentCondition c : Optional.ofNullable(status.getConditions()).orElse(List.of())) {
             if ("Progressing".equals(c.getType()) && "False".equals(c.getStatus())
                     && "ProgressDeadlineExceeded".equals(c.getReason())) {
                 return new Verdict(false, "ProgressDeadlineExceeded", deployment.getMetadata().getName() + ": "
@@ -137,8 +138,10 @@ public final class StatusCalculator {
     private static int upstreams(ProxiedApp app, Collection<EndpointSlice> slices) {
         String service = Names.backendService(app);
         return slices.stream()
-                .filter(s -> service.equals(s.getMetadata().getLabels().get(SERVICE_NAME_LABEL)))
-                .flatMap(s -> s.getEndpoints().stream())
+                .filter(s -> s.getMetadata().getLabels() != null
+                        && service.equals(s.getMetadata().getLabels().get(SERVICE_NAME_LABEL)))
+                // The EndpointSlice controller writes "endpoints: null" for a Service with no ready pod.
+                .flatMap(s -> s.getEndpoints() == null ? Stream.<Endpoint>empty() : s.getEndpoints().stream())
                 .filter(e -> e.getConditions() == null || !Boolean.FALSE.equals(e.getConditions().getReady()))
                 .map(StatusCalculator::identity)
                 .collect(Collectors.toSet())
@@ -149,7 +152,7 @@ public final class StatusCalculator {
         if (e.getTargetRef() != null && e.getTargetRef().getName() != null) {
             return e.getTargetRef().getName();
         }
-        return String.join(",", e.getAddresses());
+        return e.getAddresses() == null ? "" : String.join(",", e.getAddresses());
     }
 
     private static Condition condition(String type, Verdict verdict, List<Condition> previous, long generation,

@@ -16,7 +16,7 @@ class OperatorConfigTest {
         OperatorConfig c = OperatorConfig.parse(new String[0], Map.of("HOSTNAME", "usher-operator-7d9c"));
         assertThat(c.namespaces()).isEmpty();
         assertThat(c.proxyImage()).startsWith("usher-proxy:").doesNotContain("${");
-        assertThat(c.serverSideApply()).isFalse();
+        assertThat(c.serverSideApply()).isTrue();
         assertThat(c.leaderElection()).isTrue();
         assertThat(c.leaseNamespace()).isEmpty();
         assertThat(c.identity()).isEqualTo("usher-operator-7d9c");

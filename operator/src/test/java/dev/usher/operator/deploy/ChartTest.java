@@ -63,7 +63,7 @@ class ChartTest {
         assertThat(config.leaderElection()).isTrue();
         assertThat(config.leaseNamespace()).contains(Helm.NAMESPACE);
         assertThat(config.identity()).as("the pod's name, from the downward API").isEqualTo("usher-7d4b9-x2x9z");
-        assertThat(config.serverSideApply()).isFalse();
+        assertThat(config.serverSideApply()).isTrue();
 
         var securityContext = operator.getSecurityContext();
         assertThat(securityContext.getRunAsNonRoot()).isTrue();

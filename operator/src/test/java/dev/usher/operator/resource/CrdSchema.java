@@ -14,7 +14,7 @@ import dev.cel.compiler.CelCompilerFactory;
 import dev.cel.parser.CelStandardMacro;
 import dev.cel.runtime.CelRuntime;
 import dev.cel.runtime.CelRuntimeFactory;
-import dev.usher.operator.testing.MockApiServer;
+import dev.usher.operator.testing.Cluster;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -35,7 +35,7 @@ public final class CrdSchema {
 
     public CrdSchema() {
         try {
-            JsonNode crd = YAML.readTree(MockApiServer.GENERATED_CRD.toFile());
+            JsonNode crd = YAML.readTree(Cluster.GENERATED_CRD.toFile());
             schema = crd.at("/spec/versions/0/schema/openAPIV3Schema");
         } catch (IOException e) {
             throw new UncheckedIOException(e);

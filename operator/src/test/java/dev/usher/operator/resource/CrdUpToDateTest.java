@@ -2,7 +2,7 @@ package dev.usher.operator.resource;
 
 import static org.assertj.core.api.Assertions.fail;
 
-import dev.usher.operator.testing.MockApiServer;
+import dev.usher.operator.testing.Cluster;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,7 +16,7 @@ class CrdUpToDateTest {
 
     @Test
     void checkedInCrdIsTheGeneratedOne() throws IOException {
-        List<String> generated = Files.readAllLines(MockApiServer.GENERATED_CRD);
+        List<String> generated = Files.readAllLines(Cluster.GENERATED_CRD);
         List<String> checkedIn = Files.readAllLines(CHECKED_IN);
         if (generated.equals(checkedIn)) {
             return;
@@ -35,6 +35,6 @@ class CrdUpToDateTest {
                 line + 1,
                 line < generated.size() ? generated.get(line) : "(end of file)",
                 line < checkedIn.size() ? checkedIn.get(line) : "(end of file)",
-                MockApiServer.GENERATED_CRD);
+                Cluster.GENERATED_CRD);
     }
 }

@@ -109,6 +109,17 @@ class StatusCalculatorTest {
     }
 
     @Test
+    void aSliceWithoutEndpointsHasNoUpstreams() {
+        EndpointSlice empty = slice("shop-backend");
+        empty.setEndpoints(null); // what the EndpointSlice controller writes for a Service with no ready pod
+        empty.setPorts(null);
+        var status = compute(new Observed(deployment("shop", 3, 3), deployment("shop-proxy", 2, 2), List.of(empty),
+                List.of()), T0);
+        assertThat(status.upstreams()).isZero();
+        assertThat(condition(status, "Ready").getReason()).isEqualTo("NoUpstreams");
+    }
+
+    @Test
     void aDeploymentPastItsDeadlineIsAFailure() {
         Deployment stuck = new DeploymentBuilder(deployment("shop", 0, 3))
                 .editStatus().addNewCondition().withType("Progressing").withStatus("False")

@@ -34,8 +34,13 @@ public final class TestApps {
         return app;
     }
 
-    public static OperatorConfig config(Duration resync) {
-        return new OperatorConfig(Set.of(), PROXY_IMAGE, false, true, Optional.of("usher-system"),
+    /**
+     * The defaults (server-side apply, leader election), with the Lease in usher-system and the probes
+     * on a free port. namespaces: those the operator watches; none means all. Tests that share an API
+     * server name theirs, so that no operator reconciles another test's apps.
+     */
+    public static OperatorConfig config(Duration resync, String... namespaces) {
+        return new OperatorConfig(Set.of(namespaces), PROXY_IMAGE, true, true, Optional.of("usher-system"),
                 "test-operator", new InetSocketAddress("127.0.0.1", 0), resync);
     }
 }

@@ -46,6 +46,11 @@ final class SliceMerger {
         Map<InetSocketAddress, EndpointCondition> endpoints = new LinkedHashMap<>();
         Set<String> problems = new TreeSet<>();
         for (EndpointSlice slice : slices) {
+            if (slice.getEndpoints() == null || slice.getEndpoints().isEmpty()) {
+                // A Service with no ready pod: the EndpointSlice controller writes "endpoints: null" and
+                // "ports: null". Nothing to use, and nothing wrong.
+                continue;
+            }
             String name = slice.getMetadata().getName();
             String type = slice.getAddressType();
             if (!"IPv4".equals(type) && !"IPv6".equals(type)) {

@@ -102,6 +102,17 @@ class SliceMergerTest {
     }
 
     @Test
+    void aSliceWithoutEndpointsOrPortsIsEmptyAndNoProblem() {
+        EndpointSlice empty = slice("empty", http(8000));
+        empty.setEndpoints(null); // as the EndpointSlice controller writes it for a Service with no ready pod
+        empty.setPorts(null);
+        SliceMerger.Merged m = BY_NAME.merge(List.of(empty, slice("none", List.of())));
+
+        assertThat(m.endpoints()).isEmpty();
+        assertThat(m.problems()).isEmpty();
+    }
+
+    @Test
     void withoutAPortTheSliceMustHaveExactlyOne() {
         SliceMerger merger = new SliceMerger(new ServicePort(null));
         SliceMerger.Merged m = merger.merge(List.of(

@@ -1,13 +1,16 @@
 package dev.usher.operator;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.usher.operator.dependent.OwnedResource;
 import dev.usher.operator.dependent.ProxyConfigFile;
 import dev.usher.operator.dependent.ProxyDeployment;
 import dev.usher.operator.resource.ProxiedApp;
-import dev.usher.operator.testing.MockApiServer;
+import dev.usher.kube.ControlPlane;
+import dev.usher.kube.junit.ControlPlaneExtension;
+import dev.usher.operator.testing.Cluster;
 import dev.usher.operator.testing.TestApps;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
@@ -17,10 +20,11 @@ import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
-import io.fabric8.kubernetes.client.NamespacedKubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.io.IOException;
@@ -35,31 +39,38 @@ import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * The running operator against fabric8's mock API server in CRUD mode. The mock has no controllers,
- * so the tests play the Deployment and EndpointSlice controllers by writing those objects' status.
- * Each test works in its own namespace.
+ * The running operator against a real control plane (kube-local): etcd, kube-apiserver with its
+ * validation and server-side apply, and the real controllers (Deployment, ReplicaSet, EndpointSlice,
+ * garbage collector). There is no kubelet, so pods never run unless a test reports them running
+ * ({@link Cluster#runPods}). Each test works in its own namespace.
  */
-class OperatorIntegrationTest {
+@ExtendWith(ControlPlaneExtension.class)
+class OperatorIT {
 
     private static final Duration RESYNC = Duration.ofSeconds(3);
-    private static MockApiServer api;
-    private static NamespacedKubernetesClient client;
+    private static KubernetesClient client;
+    private static KubernetesClient operatorClient;
     private static UsherOperator operator;
 
     @BeforeAll
-    static void start() {
-        api = new MockApiServer();
-        client = api.client();
-        operator = new UsherOperator(TestApps.config(RESYNC), client, () -> { });
+    static void start(ControlPlane plane) {
+        Cluster.installCrd(plane);
+        client = plane.admin();
+        String[] namespaces = {"create", "scale", "settings", "foreign", "long", "metrics"};
+        Cluster.namespaces(client, "usher-system");
+        Cluster.namespaces(client, namespaces);
+        operatorClient = new KubernetesClientBuilder().withConfig(client.getConfiguration()).build();
+        operator = new UsherOperator(TestApps.config(RESYNC, namespaces), operatorClient, () -> { });
         operator.start();
     }
 
     @AfterAll
     static void stop() {
         operator.close();
-        api.close();
+        operatorClient.close();
     }
 
     @Test
@@ -127,10 +138,7 @@ class OperatorIntegrationTest {
         eventually(() -> replicas("scale", "shop") == 6 ? true : null);
 
         // Someone scales the Deployment by hand: the ProxiedApp is the only authority on its replicas.
-        client.apps().deployments().inNamespace("scale").withName("shop").edit(d -> {
-            d.getSpec().setReplicas(1);
-            return d;
-        });
+        client.apps().deployments().inNamespace("scale").withName("shop").scale(1);
         eventually(() -> replicas("scale", "shop") == 6 ? true : null);
     }
 
@@ -154,56 +162,11 @@ class OperatorIntegrationTest {
         });
         assertThat(after).isEqualTo(sha256(config));
 
-        // A list item removed from the spec is removed from the Deployment too. (A JSON patch: the mock
-        // server's merge patch appends to lists instead of replacing them.)
+        // A list item removed from the spec is removed from the Deployment too.
         client.resources(ProxiedApp.class).inNamespace("settings").withName("shop")
                 .patch(PatchContext.of(PatchType.JSON), "[{\"op\":\"remove\",\"path\":\"/spec/env/1\"}]");
         eventually(() -> get(Deployment.class, "settings", "shop").getSpec().getTemplate().getSpec().getContainers()
                 .get(0).getEnv().size() == 1 ? true : null);
-    }
-
-    @Test
-    void statusFollowsTheDeploymentsAndEndpointSlices() {
-        client.resource(TestApps.app("status", "shop", "image: shop:1\nreplicas: 2")).create();
-        eventually(() -> get(Deployment.class, "status", "shop-proxy"));
-        Service backendService = eventually(() -> get(Service.class, "status", "shop-backend"));
-
-        setDeploymentStatus("status", "shop", 2, 2);
-        setDeploymentStatus("status", "shop-proxy", 2, 2);
-        createEndpointSlice("status", backendService, true, true, false);
-
-        ProxiedApp ready = eventually(() -> {
-            ProxiedApp a = get(ProxiedApp.class, "status", "shop");
-            return a.getStatus() != null && condition(a, "Ready").equals("True") ? a : null;
-        });
-        assertThat(ready.getStatus().readyReplicas()).isEqualTo(2);
-        assertThat(ready.getStatus().upstreams()).isEqualTo(2);
-        assertThat(ready.getStatus().proxy().readyReplicas()).isEqualTo(2);
-        assertThat(ready.getStatus().observedGeneration()).isEqualTo(ready.getMetadata().getGeneration());
-        assertThat(condition(ready, "BackendReady")).isEqualTo("True");
-        assertThat(condition(ready, "ProxyReady")).isEqualTo("True");
-        eventually(() -> events("status", "shop", "Ready").isEmpty() ? null : true);
-
-        client.apps().deployments().inNamespace("status").withName("shop").editStatus(d -> {
-            d.getStatus().setReadyReplicas(0);
-            d.getStatus().getConditions().add(new io.fabric8.kubernetes.api.model.apps.DeploymentConditionBuilder()
-                    .withType("Progressing").withStatus("False").withReason("ProgressDeadlineExceeded")
-                    .withMessage("ReplicaSet \"shop-5d8f\" has timed out progressing.").build());
-            return d;
-        });
-        ProxiedApp failed = eventually(() -> {
-            ProxiedApp a = get(ProxiedApp.class, "status", "shop");
-            return condition(a, "Ready").equals("False") ? a : null;
-        });
-        assertThat(failed.getStatus().conditions()).filteredOn(c -> c.getType().equals("BackendReady"))
-                .singleElement().satisfies(c -> {
-                    assertThat(c.getReason()).isEqualTo("ProgressDeadlineExceeded");
-                    assertThat(c.getMessage()).contains("has timed out progressing");
-                });
-        eventually(() -> events("status", "shop", "ProgressDeadlineExceeded").isEmpty() ? null : true);
-        eventually(() -> events("status", "shop", "NotReady").isEmpty() ? null : true);
-        assertThat(events("status", "shop", "ProgressDeadlineExceeded")).singleElement()
-                .satisfies(e -> assertThat(e.getType()).isEqualTo("Warning"));
     }
 
     @Test
@@ -235,17 +198,13 @@ class OperatorIntegrationTest {
     }
 
     @Test
-    void aNameTooLongForTheServicesIsReportedAndNothingIsWritten() {
+    void aNameTooLongForTheServicesIsRefusedByTheSchema() {
         String name = "a".repeat(ProxiedApp.MAX_NAME_LENGTH + 1);
-        client.resource(TestApps.app("long", name, "image: shop:1")).create();
-        ProxiedApp app = eventually(() -> {
-            ProxiedApp a = get(ProxiedApp.class, "long", name);
-            return a.getStatus() != null ? a : null;
-        });
-        assertThat(reason(app, "Ready")).isEqualTo("InvalidName");
+        assertThatThrownBy(() -> client.resource(TestApps.app("long", name, "image: shop:1")).create())
+                .isInstanceOf(KubernetesClientException.class)
+                .satisfies(e -> assertThat(((KubernetesClientException) e).getCode()).isEqualTo(422))
+                .hasMessageContaining("55");
         assertThat(client.apps().deployments().inNamespace("long").list().getItems()).isEmpty();
-        assertThat(client.services().inNamespace("long").list().getItems()).isEmpty();
-        eventually(() -> events("long", name, "InvalidName").isEmpty() ? null : true);
     }
 
     @Test
@@ -254,9 +213,10 @@ class OperatorIntegrationTest {
                 .containsExactly(200, "ok\n");
         assertThat(adminGet("/readyz")).extracting(HttpResponse::statusCode, HttpResponse::body)
                 .containsExactly(200, "ok\n");
-        HttpResponse<String> metrics = adminGet("/metrics");
-        assertThat(metrics.statusCode()).isEqualTo(200);
-        assertThat(metrics.body()).contains("jvm_memory_used_bytes", "operator_sdk_reconciliations_success_total");
+        client.resource(TestApps.app("metrics", "shop", "image: shop:1")).create();
+        String metrics = await().atMost(Duration.ofSeconds(30)).until(() -> adminGet("/metrics").body(),
+                body -> body.contains("operator_sdk_reconciliations_success_total"));
+        assertThat(metrics).contains("jvm_memory_used_bytes");
     }
 
     private static HttpResponse<String> adminGet(String path) throws IOException, InterruptedException {
@@ -317,38 +277,5 @@ class OperatorIntegrationTest {
         return client.v1().events().inNamespace(namespace).list().getItems().stream()
                 .filter(e -> e.getInvolvedObject().getName().equals(app) && reason.equals(e.getReason()))
                 .toList();
-    }
-
-    /** What the Deployment controller would write once the pods run. */
-    static void setDeploymentStatus(String namespace, String name, int replicas, int ready) {
-        client.apps().deployments().inNamespace(namespace).withName(name).editStatus(d -> {
-            d.setStatus(new io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder()
-                    .withObservedGeneration(d.getMetadata().getGeneration())
-                    .withReplicas(replicas).withUpdatedReplicas(replicas).withReadyReplicas(ready)
-                    .withAvailableReplicas(ready).build());
-            return d;
-        });
-    }
-
-    /** What the EndpointSlice controller would write: the Service's labels, and one endpoint per pod. */
-    static void createEndpointSlice(String namespace, Service service, boolean... ready) {
-        var slice = new EndpointSliceBuilder()
-                .withNewMetadata()
-                    .withName(service.getMetadata().getName() + "-abcde")
-                    .withNamespace(namespace)
-                    .addToLabels(service.getMetadata().getLabels())
-                    .addToLabels("kubernetes.io/service-name", service.getMetadata().getName())
-                    .addToLabels("endpointslice.kubernetes.io/managed-by", "endpointslice-controller.k8s.io")
-                .endMetadata()
-                .withAddressType("IPv4")
-                .addNewPort().withName("http").withPort(8000).withProtocol("TCP").endPort();
-        for (int i = 0; i < ready.length; i++) {
-            slice.addNewEndpoint()
-                    .withAddresses("10.1.0." + (i + 1))
-                    .withNewTargetRef().withKind("Pod").withName("shop-pod-" + i).endTargetRef()
-                    .withNewConditions().withReady(ready[i]).endConditions()
-                    .endEndpoint();
-        }
-        client.resource(slice.build()).create();
     }
 }
