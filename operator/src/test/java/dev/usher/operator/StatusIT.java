@@ -77,9 +77,10 @@ class StatusIT {
         // The backend pods fail their readiness probe: the endpoints go, and the app is not ready.
         Cluster.runPods(client, "status", "shop", false);
         client.resources(EndpointSlice.class).inNamespace("status").withName("shop-backend-tests").delete();
-        ProxiedApp failed = until("status", a -> "False".equals(condition(a, "Ready").getStatus()));
+        // The pods turn unready one by one, so the status passes "1 of 2" on the way: wait for where it ends.
+        ProxiedApp failed = until("status", a -> "False".equals(condition(a, "Ready").getStatus())
+                && "0 of 2 replicas ready".equals(condition(a, "BackendReady").getMessage()));
         assertThat(condition(failed, "BackendReady").getReason()).isEqualTo("Progressing");
-        assertThat(condition(failed, "BackendReady").getMessage()).isEqualTo("0 of 2 replicas ready");
         eventually(() -> events("status", "NotReady").isEmpty() ? null : true);
     }
 
