@@ -2,6 +2,10 @@ package dev.usher.sandbox.cli;
 
 import dev.usher.operator.resource.ProxiedApp;
 import dev.usher.sandbox.Sandbox;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 
@@ -32,11 +36,15 @@ final class Apps {
         }
     }
 
+    /**
+     * The Service's port on 127.0.0.1, once a request through it gets an answer that is not a 5xx: a
+     * proxy's pool can lag the app's Ready condition by a moment, and the printed curl should work.
+     */
     static int awaitPort(Sandbox sandbox, ProxiedApp app, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             var port = sandbox.port(app.getMetadata().getNamespace(), app.getMetadata().getName(), app.getSpec().proxy().port());
-            if (port.isPresent()) {
+            if (port.isPresent() && answers(port.getAsInt())) {
                 return port.getAsInt();
             }
             if (System.nanoTime() > deadline) {
@@ -44,6 +52,19 @@ final class Apps {
                         + timeout.toSeconds() + " s");
             }
             Thread.sleep(100); // polling the host ports
+        }
+    }
+
+    private static boolean answers(int port) {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 1000);
+            s.setSoTimeout(5000);
+            s.getOutputStream().write("GET / HTTP/1.1\r\nHost: sandbox\r\nConnection: close\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+            String status = new String(s.getInputStream().readNBytes(12), StandardCharsets.US_ASCII);
+            return status.startsWith("HTTP/1.") && status.length() == 12 && status.charAt(9) != '5';
+        } catch (IOException e) {
+            return false;
         }
     }
 }
