@@ -8,6 +8,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -59,6 +60,28 @@ class CommandLineTest {
             assertThat(up.waitFor(60, TimeUnit.SECONDS)).isTrue();
         }
         assertThat(started).noneMatch(ProcessHandle::isAlive);
+        assertThat(processesOf(work)).isEmpty();
+    }
+
+    @Test
+    void anExampleThatDoesNotApplyStopsUpWithKubectlsMessageAndLeavesNothing(@TempDir Path example) throws Exception {
+        Files.writeString(example.resolve("bad.yaml"), """
+                apiVersion: usher.dev/v1alpha1
+                kind: ProxiedApp
+                metadata: {name: Not_A_Name}
+                spec: {image: example/app:1}
+                """);
+        String out = output(sandbox("up", example.toString()));
+        assertThat(out).contains("up: kubectl apply -f " + example, "failed", "Not_A_Name");
+        assertThat(processesOf(work)).isEmpty();
+    }
+
+    /** Every process on this machine whose command line names the folder: what a sandbox in it left behind. */
+    private static List<String> processesOf(Path folder) {
+        return ProcessHandle.allProcesses()
+                .filter(p -> p.info().commandLine().map(c -> c.contains(folder.toString())).orElse(false))
+                .map(p -> p.pid() + " " + p.info().commandLine().orElse(""))
+                .toList();
     }
 
     @Test
@@ -77,7 +100,7 @@ class CommandLineTest {
     private static String output(ProcessBuilder builder) throws IOException, InterruptedException {
         Process p = builder.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
         return out;
     }
 
