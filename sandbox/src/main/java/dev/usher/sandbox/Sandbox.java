@@ -100,6 +100,8 @@ public final class Sandbox implements AutoCloseable {
         plane = ControlPlane.start(new ControlPlane.Settings(binaries, work.resolve("cluster"), SERVICE_CIDR, POD_CIDR,
                 List.of("--audit-policy-file", audit.toString(), "--audit-log-path", auditLog().toString())));
         opened.add(plane);
+        opened.add(new Watchdog(ProcessHandle.current().children()
+                .filter(p -> p.info().command().map(c -> c.startsWith(binaries.toString())).orElse(false)).toList()));
         int apiPort = Integer.parseInt(plane.url().substring(plane.url().lastIndexOf(':') + 1));
         Relay api = Relay.unix("api", work.resolve("api.sock"), () -> new InetSocketAddress("127.0.0.1", apiPort));
         opened.add(api);

@@ -64,6 +64,26 @@ class CommandLineTest {
     }
 
     @Test
+    void aSandboxKilledWithSigkillLeavesNoProcessBehind() throws Exception {
+        Process up = sandbox("up").start();
+        List<String> lines = new ArrayList<>();
+        Thread reader = new Thread(() -> read(up, lines));
+        reader.setDaemon(true);
+        reader.start();
+        List<ProcessHandle> started;
+        try {
+            await().atMost(Duration.ofSeconds(150)).until(() -> find(lines, KUBECONFIG) != null || !up.isAlive());
+            started = up.descendants().toList();
+            assertThat(started).as(String.join("\n", snapshot(lines))).hasSizeGreaterThanOrEqualTo(8);
+        } finally {
+            // no shutdown hook runs
+            up.destroyForcibly();
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> started.stream().noneMatch(ProcessHandle::isAlive));
+        assertThat(processesOf(work)).isEmpty();
+    }
+
+    @Test
     void anExampleThatDoesNotApplyStopsUpWithKubectlsMessageAndLeavesNothing(@TempDir Path example) throws Exception {
         Files.writeString(example.resolve("bad.yaml"), """
                 apiVersion: usher.dev/v1alpha1
