@@ -5,11 +5,13 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.UnixDomainSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.Set;
@@ -38,7 +40,7 @@ final class HostPorts implements AutoCloseable {
     void pass() {
         Set<String> seen = new HashSet<>();
         for (Service s : client.services().inAnyNamespace().list().getItems()) {
-            for (ServicePort sp : s.getSpec().getPorts() == null ? java.util.List.<ServicePort>of() : s.getSpec().getPorts()) {
+            for (ServicePort sp : s.getSpec().getPorts() == null ? List.<ServicePort>of() : s.getSpec().getPorts()) {
                 String key = key(s.getMetadata().getNamespace(), s.getMetadata().getName(), sp.getPort());
                 Path socket = servicesDir.resolve(key + ".sock");
                 if (!Files.exists(socket)) {
@@ -61,7 +63,7 @@ final class HostPorts implements AutoCloseable {
             LOG.info("service {}: http://127.0.0.1:{}/", key, relay.port());
             return relay;
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(key, e);
+            throw new UncheckedIOException(key, e);
         }
     }
 

@@ -1,16 +1,21 @@
 package dev.usher.sandbox.network;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.StandardProtocolFamily;
+import java.net.StandardSocketOptions;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.Channel;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,10 +51,10 @@ public final class Relay implements AutoCloseable {
     }
 
     /** Listens on a TCP address (port 0: any free port). */
-    public static Relay tcp(String name, java.net.InetSocketAddress listen, Supplier<SocketAddress> target)
+    public static Relay tcp(String name, InetSocketAddress listen, Supplier<SocketAddress> target)
             throws IOException {
         ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.INET);
-        server.setOption(java.net.StandardSocketOptions.SO_REUSEADDR, true);
+        server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
         server.bind(listen, 256);
         return new Relay(name, server, null, target);
     }
@@ -65,9 +70,9 @@ public final class Relay implements AutoCloseable {
     /** The TCP port it listens on. */
     public int port() {
         try {
-            return ((java.net.InetSocketAddress) server.getLocalAddress()).getPort();
+            return ((InetSocketAddress) server.getLocalAddress()).getPort();
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         }
     }
 
@@ -97,13 +102,13 @@ public final class Relay implements AutoCloseable {
             close(client);
             return;
         }
-        java.util.concurrent.atomic.AtomicInteger open = new java.util.concurrent.atomic.AtomicInteger(2);
+        AtomicInteger open = new AtomicInteger(2);
         threads.execute(() -> copy(client, upstream, open));
         copy(upstream, client, open);
     }
 
     /** Copies until end of stream, then half-closes; the last direction to end closes both channels. */
-    private static void copy(SocketChannel from, SocketChannel to, java.util.concurrent.atomic.AtomicInteger open) {
+    private static void copy(SocketChannel from, SocketChannel to, AtomicInteger open) {
         ByteBuffer buffer = ByteBuffer.allocate(BUFFER);
         try {
             while (from.read(buffer) >= 0) {
@@ -124,7 +129,7 @@ public final class Relay implements AutoCloseable {
         }
     }
 
-    private static void close(java.nio.channels.Channel c) {
+    private static void close(Channel c) {
         try {
             c.close();
         } catch (IOException e) {

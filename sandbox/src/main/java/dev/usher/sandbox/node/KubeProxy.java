@@ -12,6 +12,7 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -133,8 +134,8 @@ final class KubeProxy implements AutoCloseable {
                 }
             }
         }
-        ready.sort(java.util.Comparator.comparing(InetSocketAddress::toString));
-        serving.sort(java.util.Comparator.comparing(InetSocketAddress::toString));
+        ready.sort(Comparator.comparing(InetSocketAddress::toString));
+        serving.sort(Comparator.comparing(InetSocketAddress::toString));
         return ready.isEmpty() ? serving : ready;
     }
 

@@ -1,8 +1,10 @@
 package dev.usher.sandbox.node;
 
+import com.sun.management.OperatingSystemMXBean;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.NodeCondition;
 import io.fabric8.kubernetes.api.model.NodeConditionBuilder;
+import io.fabric8.kubernetes.api.model.NodeStatusBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
@@ -12,6 +14,7 @@ import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.lang.management.ManagementFactory;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
@@ -44,14 +47,14 @@ final class NodeLease {
                 .addToLabels("kubernetes.io/arch", arch()).addToLabels("node.kubernetes.io/sandbox", "true")
                 .endMetadata().build()).create();
         String now = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
-        long memory = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+        long memory = ((OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
                 .getTotalMemorySize();
         Map<String, Quantity> capacity = Map.of(
                 "cpu", new Quantity(Integer.toString(Runtime.getRuntime().availableProcessors())),
                 "memory", new Quantity(Long.toString(memory / 1024) + "Ki"),
                 "pods", new Quantity("110"),
                 "ephemeral-storage", new Quantity("10Gi"));
-        var status = new io.fabric8.kubernetes.api.model.NodeStatusBuilder()
+        var status = new NodeStatusBuilder()
                 .withCapacity(capacity).withAllocatable(capacity)
                 .withConditions(condition("Ready", "True", "KubeletReady", "the sandbox's node agent is ready", now),
                         condition("MemoryPressure", "False", "KubeletHasSufficientMemory", "", now),
@@ -73,7 +76,7 @@ final class NodeLease {
 
     /** Renews the node's Lease, creating it the first time. */
     void renew() {
-        java.time.ZonedDateTime now = Instant.now().atZone(ZoneOffset.UTC);
+        ZonedDateTime now = Instant.now().atZone(ZoneOffset.UTC);
         Lease lease = client.leases().inNamespace(LEASE_NAMESPACE).withName(name).get();
         if (lease == null) {
             var node = client.nodes().withName(name).get();

@@ -19,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
@@ -51,7 +52,7 @@ final class PodRun {
     private final Node node;
     private final String name;
     private final Path dir;
-    private final Instant startTime = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+    private final Instant startTime = Instant.now().truncatedTo(ChronoUnit.SECONDS);
     private final Map<String, PodCondition> conditions = new LinkedHashMap<>();
     private volatile Pod pod;
     private volatile String ip;
@@ -305,7 +306,7 @@ final class PodRun {
         PodCondition old = conditions.get(type);
         if (old == null || !old.getStatus().equals(status)) {
             conditions.put(type, new PodConditionBuilder().withType(type).withStatus(status)
-                    .withLastTransitionTime(Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString()).build());
+                    .withLastTransitionTime(Instant.now().truncatedTo(ChronoUnit.SECONDS).toString()).build());
         }
     }
 

@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -194,7 +195,7 @@ final class Volumes {
      */
     String mountScript(List<VolumeMount> mounts) {
         List<VolumeMount> ordered = new ArrayList<>(mounts == null ? List.of() : mounts);
-        ordered.sort(java.util.Comparator.comparing(m -> dir.toAbsolutePath().startsWith(Path.of(m.getMountPath()))));
+        ordered.sort(Comparator.comparing(m -> dir.toAbsolutePath().startsWith(Path.of(m.getMountPath()))));
         StringBuilder script = new StringBuilder();
         for (VolumeMount m : ordered) {
             Path source = sources.get(m.getName());
