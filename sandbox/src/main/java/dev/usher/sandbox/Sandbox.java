@@ -106,7 +106,9 @@ public final class Sandbox implements AutoCloseable {
         int apiPort = Integer.parseInt(plane.url().substring(plane.url().lastIndexOf(':') + 1));
         Relay api = Relay.unix("api", work.resolve("api.sock"), () -> new InetSocketAddress("127.0.0.1", apiPort));
         opened.add(api);
-        startNode(work);
+        KubeletLogs logs = new KubeletLogs(work, work.resolve("pods"));
+        opened.add(logs);
+        startNode(work, logs.port());
         hostPorts = new HostPorts(plane.admin(), work.resolve("services"));
         opened.add(hostPorts);
         loops.scheduleWithFixedDelay(() -> {
@@ -122,14 +124,14 @@ public final class Sandbox implements AutoCloseable {
         }
     }
 
-    private void startNode(Path work) throws IOException {
+    private void startNode(Path work, int kubeletPort) throws IOException {
         List<Path> imageFiles = new ArrayList<>();
         try (var examples = Files.list(settings.root().resolve("examples"))) {
             examples.filter(Files::isDirectory).sorted().forEach(d -> imageFiles.addAll(ImageMap.filesIn(List.of(d))));
         }
         imageFiles.addAll(ImageMap.filesIn(settings.dirs().stream().map(Path::toAbsolutePath).toList()));
         var nodeSettings = new NodeMain.Settings(NODE, work, plane.adminKubeconfig(), work.resolve("api.sock"),
-                POD_CIDR, SERVICE_CIDR, settings.root(), imageFiles);
+                POD_CIDR, SERVICE_CIDR, settings.root(), kubeletPort, imageFiles);
         List<String> command = new ArrayList<>(List.of("unshare", "--user", "--map-root-user", "--net", "--mount",
                 "--pid", "--fork", "--kill-child", "--mount-proc",
                 ProcessHandle.current().info().command().orElse("java"), "-Xmx128m", "-XX:+UseSerialGC",

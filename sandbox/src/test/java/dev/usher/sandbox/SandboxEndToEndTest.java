@@ -65,6 +65,9 @@ class SandboxEndToEndTest {
         awaitSettled(2);
         assertThat(sandbox.kubectl("get", "nodes")).containsPattern("sandbox\\s+Ready");
         assertThat(sandbox.kubectl("get", "papp", "hello")).containsPattern("hello\\s+\\S+\\s+2\\s+2\\s+2");
+        // through the API server to the host side's kubelet port, which reads the pod's log file
+        assertThat(sandbox.kubectl("logs", "-n", Sandbox.OPERATOR_NAMESPACE, "deploy/" + Sandbox.RELEASE, "--tail=5"))
+                .isNotBlank();
         Set<String> answered = new HashSet<>();
         for (int i = 0; i < 40; i++) {
             Http.Response r = Http.get(port, "/");

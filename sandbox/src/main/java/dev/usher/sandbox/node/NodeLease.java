@@ -34,11 +34,13 @@ final class NodeLease {
     private final KubernetesClient client;
     private final String name;
     private final String hostIp;
+    private final int kubeletPort;
 
-    NodeLease(KubernetesClient client, String name, String hostIp) {
+    NodeLease(KubernetesClient client, String name, String hostIp, int kubeletPort) {
         this.client = client;
         this.name = name;
         this.hostIp = hostIp;
+        this.kubeletPort = kubeletPort;
     }
 
     void register(String kubeletVersion) {
@@ -61,7 +63,9 @@ final class NodeLease {
                         condition("DiskPressure", "False", "KubeletHasNoDiskPressure", "", now),
                         condition("PIDPressure", "False", "KubeletHasSufficientPID", "", now))
                 .addNewAddress().withType("InternalIP").withAddress(hostIp).endAddress()
-                .addNewAddress().withType("Hostname").withAddress(name).endAddress()
+                // No Hostname address: the API server would try it first for kubectl logs, and the
+                // name resolves nowhere; InternalIP is the host side's kubelet port on 127.0.0.1.
+                .withNewDaemonEndpoints().withNewKubeletEndpoint().withPort(kubeletPort).endKubeletEndpoint().endDaemonEndpoints()
                 .withNewNodeInfo().withKubeletVersion(kubeletVersion).withKubeProxyVersion(kubeletVersion)
                     .withOperatingSystem("linux").withArchitecture(arch())
                     .withContainerRuntimeVersion("usher-sandbox://processes")

@@ -32,21 +32,22 @@ public final class NodeMain {
 
     /** What the host side tells the node. */
     public record Settings(String name, Path work, Path adminKubeconfig, Path apiSocket, String podCidr,
-            String serviceCidr, Path root, List<Path> imageFiles) {
+            String serviceCidr, Path root, int kubeletPort, List<Path> imageFiles) {
 
         public List<String> args() {
             List<String> args = new ArrayList<>(List.of(name, work.toString(), adminKubeconfig.toString(),
-                    apiSocket.toString(), podCidr, serviceCidr, root.toString()));
+                    apiSocket.toString(), podCidr, serviceCidr, root.toString(), Integer.toString(kubeletPort)));
             imageFiles.forEach(f -> args.add(f.toString()));
             return args;
         }
 
         static Settings parse(String[] a) {
             List<Path> files = new ArrayList<>();
-            for (int i = 7; i < a.length; i++) {
+            for (int i = 8; i < a.length; i++) {
                 files.add(Path.of(a[i]));
             }
-            return new Settings(a[0], Path.of(a[1]), Path.of(a[2]), Path.of(a[3]), a[4], a[5], Path.of(a[6]), files);
+            return new Settings(a[0], Path.of(a[1]), Path.of(a[2]), Path.of(a[3]), a[4], a[5], Path.of(a[6]),
+                    Integer.parseInt(a[7]), files);
         }
     }
 
@@ -68,7 +69,7 @@ public final class NodeMain {
         config.setMasterUrl("https://" + apiHost + ":" + apiPort);
         KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build();
 
-        NodeLease lease = new NodeLease(client, settings.name(), "127.0.0.1");
+        NodeLease lease = new NodeLease(client, settings.name(), "127.0.0.1", settings.kubeletPort());
         lease.register("v" + ControlPlane.KUBERNETES_VERSION);
         Path services = Files.createDirectories(settings.work().resolve("services"));
         KubeProxy proxy = new KubeProxy(client, services, Set.of("default/kubernetes"));
