@@ -59,7 +59,8 @@ class CommandLineTest {
             up.destroy();
             assertThat(up.waitFor(60, TimeUnit.SECONDS)).isTrue();
         }
-        assertThat(started).noneMatch(ProcessHandle::isAlive);
+        // The pods die with the node's PID namespace, and the last ones are reaped a moment after `up` exits.
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(started).noneMatch(ProcessHandle::isAlive));
         assertThat(processesOf(work)).isEmpty();
     }
 

@@ -68,12 +68,14 @@ class SandboxEndToEndTest {
         // through the API server to the host side's kubelet port, which reads the pod's log file
         assertThat(sandbox.kubectl("logs", "-n", Sandbox.OPERATOR_NAMESPACE, "deploy/" + Sandbox.RELEASE, "--tail=5"))
                 .isNotBlank();
+        // A new upstream ramps up over the proxy's slowStart (10 s): the second pod may get few requests at first.
         Set<String> answered = new HashSet<>();
-        for (int i = 0; i < 40; i++) {
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20)).until(() -> {
             Http.Response r = Http.get(port, "/");
             assertThat(r.status()).isEqualTo(200);
             answered.add(r.body().trim().replace("Hostname: ", ""));
-        }
+            return answered.size() == 2;
+        });
         assertThat(answered).containsExactlyInAnyOrderElementsOf(podNames("backend"));
     }
 
