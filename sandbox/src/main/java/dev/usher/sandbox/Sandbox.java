@@ -119,9 +119,11 @@ public final class Sandbox implements AutoCloseable {
             }
         }, 0, 200, TimeUnit.MILLISECONDS);
         installUsher();
+        // helm has installed the CRD: the examples can go in while the operator pod starts.
         for (Path dir : settings.dirs()) {
             apply(dir);
         }
+        awaitOperator();
     }
 
     private void startNode(Path work, int kubeletPort) throws IOException {
@@ -154,6 +156,9 @@ public final class Sandbox implements AutoCloseable {
     private void installUsher() throws IOException, InterruptedException {
         run(List.of(helm.toString(), "install", RELEASE, settings.root().resolve("helm/usher").toString(),
                 "--namespace", OPERATOR_NAMESPACE, "--create-namespace"), "helm install");
+    }
+
+    private void awaitOperator() {
         await("the operator's Deployment to be available (pods: " + settings.work().resolve("pods") + ")",
                 Duration.ofSeconds(90), () -> {
                     Deployment d = plane.admin().apps().deployments().inNamespace(OPERATOR_NAMESPACE).withName(RELEASE).get();
