@@ -83,8 +83,9 @@ final class PodRun {
             ip = address;
             List<ContainerRun> runs = new ArrayList<>();
             for (Container c : pod.getSpec().getContainers()) {
-                sandbox.mount(volumes.mountScript(c.getVolumeMounts()));
-                runs.add(new ContainerRun(name, c, launch(c, volumes), dir.resolve(c.getName() + ".log"),
+                ContainerRun.Launch launch = launch(c, volumes);
+                sandbox.mount(volumes.mountScript(c.getVolumeMounts(), hostPaths(launch)));
+                runs.add(new ContainerRun(name, c, launch, dir.resolve(c.getName() + ".log"),
                         pod.getSpec().getRestartPolicy(), sandbox));
             }
             containers = runs;
@@ -113,6 +114,20 @@ final class PodRun {
 
     void update(Pod latest) {
         pod = latest;
+    }
+
+    /** The host paths a container runs from: its folder, and each argument that names an existing file or folder. */
+    private static List<Path> hostPaths(ContainerRun.Launch launch) {
+        List<Path> paths = new ArrayList<>();
+        if (launch.workDir() != null) {
+            paths.add(launch.workDir().toAbsolutePath());
+        }
+        for (String arg : launch.argv()) {
+            if (arg.startsWith("/") && Files.exists(Path.of(arg))) {
+                paths.add(Path.of(arg));
+            }
+        }
+        return paths;
     }
 
     private ContainerRun.Launch launch(Container c, Volumes volumes) throws IOException {

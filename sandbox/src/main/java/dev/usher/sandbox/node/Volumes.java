@@ -12,6 +12,7 @@ import io.fabric8.kubernetes.api.model.VolumeProjection;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -191,12 +192,39 @@ final class Volumes {
     /**
      * A shell script that mounts every volume at its mountPath in the pod's mount namespace. A mount
      * over a parent of the pod's own folder (an emptyDir on /tmp, say) comes last: it hides the
-     * sources of the others.
+     * sources of the others. The host paths the container runs from ({@code hostPaths}: its program,
+     * files and folder, which a container runtime would have in the image) stay visible: one a mount
+     * would hide is bound aside first and put back after.
      */
-    String mountScript(List<VolumeMount> mounts) {
+    String mountScript(List<VolumeMount> mounts, List<Path> hostPaths) {
         List<VolumeMount> ordered = new ArrayList<>(mounts == null ? List.of() : mounts);
         ordered.sort(Comparator.comparing(m -> dir.toAbsolutePath().startsWith(Path.of(m.getMountPath()))));
+        List<Path> hidden = hostPaths.stream()
+                .filter(p -> ordered.stream().anyMatch(m -> p.startsWith(Path.of(m.getMountPath()))))
+                .distinct().toList();
         StringBuilder script = new StringBuilder();
+        if (!hidden.isEmpty()) {
+            Path aside = dir.resolve("kept");
+            try {
+                Files.createDirectories(aside);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            script.append("mount_point '/run/usher-sandbox-keep' '").append(aside).append("'\n");
+        }
+        for (int i = 0; i < hidden.size(); i++) {
+            Path p = hidden.get(i);
+            String make = Files.isDirectory(p) ? "mkdir -p" : "touch";
+            script.append(make).append(" '/run/usher-sandbox-keep/").append(i).append("'; mount --bind '").append(p)
+                    .append("' '/run/usher-sandbox-keep/").append(i).append("'\n");
+        }
+        StringBuilder putBack = new StringBuilder();
+        for (int i = 0; i < hidden.size(); i++) {
+            Path p = hidden.get(i);
+            String make = Files.isDirectory(p) ? "mkdir -p '" + p + "'" : "mkdir -p '" + p.getParent() + "' && touch '" + p + "'";
+            putBack.append("if [ ! -e '").append(p).append("' ]; then ").append(make).append("; fi; mount --bind '/run/usher-sandbox-keep/")
+                    .append(i).append("' '").append(p).append("'\n");
+        }
         for (VolumeMount m : ordered) {
             Path source = sources.get(m.getName());
             if (source == null) {
@@ -207,7 +235,7 @@ final class Volumes {
             }
             script.append("mount_point '").append(m.getMountPath()).append("' '").append(source).append("'\n");
         }
-        return script.toString();
+        return script.append(putBack).toString();
     }
 
     private static void write(Path file, String content) throws IOException {
