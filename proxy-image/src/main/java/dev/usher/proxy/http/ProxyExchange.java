@@ -3,7 +3,6 @@ package dev.usher.proxy.http;
 import dev.usher.proxy.connections.ConnectionPool;
 import dev.usher.proxy.connections.UpstreamHandler;
 import dev.usher.proxy.connections.UpstreamListener;
-import dev.usher.proxy.balancing.WaitQueue;
 import dev.usher.proxy.endpoints.Upstream;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -27,8 +26,6 @@ import java.net.ConnectException;
 import java.util.ArrayDeque;
 import java.util.HashSet;
 import java.util.Set;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,9 +38,12 @@ import org.slf4j.LoggerFactory;
  * until {@code requestComplete}. Every way out goes through {@link #end} exactly once: it gives the upstream
  * connection back or closes it, ends the upstream's in-flight count, and settles the metrics and the access log.
  *
- * <p>Longer than our usual limit on purpose: it is one state machine, and its value is that every transition and
- * the single exit can be read in one place. Client-side checks live in {@link ClientHandler} and
- * {@link RequestCheck}, header rewriting in {@link ProxyHeaders}, the tunnel in {@link Tunnel}.
+ * <p>Over 400 lines on purpose: it is one state machine over fields that every phase shares (the upstream, its
+ * connection, the client's body, the status), and its value is that every transition and the single exit can be
+ * read in one place; splitting the phases apart would put the exit in several. What is not a transition lives
+ * elsewhere: client-side checks in {@link ClientHandler} and {@link RequestCheck}, header rewriting in
+ * {@link ProxyHeaders}, waiting for a slot in {@link SlotWait}, response deadlines in {@link ResponseDeadlines},
+ * the tunnel in {@link Tunnel}.
  */
 final class ProxyExchange implements UpstreamListener {
     private static final Logger log = LoggerFactory.getLogger(ProxyExchange.class);
@@ -104,9 +104,8 @@ final class ProxyExchange implements UpstreamListener {
     private UpstreamHandler upstreamHandler;
     private final ResponseDeadlines.Deadline responseDeadline = new ResponseDeadlines.Deadline(this::responseTimedOut);
     private final ResponseDeadlines deadlines;
-    private WaitQueue.Waiter waiter;
-    private ScheduledFuture<?> queueTimer;
-    private long queuedAtNanos;
+    /** Made only when the request has to wait for an upstream slot. */
+    private SlotWait slotWait;
     private boolean responseKeepAlive;
     private boolean upstreamReusable;
     private int status;
@@ -540,11 +539,9 @@ final class ProxyExchange implements UpstreamListener {
      * seen.
      */
     private void end(Ending ending, boolean record) {
-        if (waiter != null) {
-            px.queue().remove(waiter);
-            waiter = null;
+        if (slotWait != null) {
+            slotWait.cancel();
         }
-        cancelQueueTimer();
         phase = Phase.ENDED;
         cancelResponseTimer();
         if (pendingBody != null) {
@@ -591,57 +588,15 @@ final class ProxyExchange implements UpstreamListener {
     }
 
     /**
-     * Waits in the proxy's queue until an upstream has room, for at most queue.timeout; a full queue is answered
-     * at once. Both answers are 503 with Retry-After: the proxy is overloaded, not broken.
+     * Waits in the proxy's queue until an upstream has room ({@link SlotWait}). A full queue or a wait over the
+     * timeout is 503 with Retry-After: the proxy is overloaded, not broken.
      */
     private void waitForSlot(boolean again) {
-        if (phase != Phase.QUEUED) {
-            queuedAtNanos = System.nanoTime();
+        if (slotWait == null) {
+            slotWait = new SlotWait(px, clientCtx.executor(), () -> attempt(true), this::overloaded);
         }
         phase = Phase.QUEUED;
-        waiter = px.queue().add(clientCtx.executor(), this::wokenFromQueue, again);
-        if (waiter == null) {
-            px.metrics().queueFull();
-            overloaded("the queue for a free upstream is full (" + px.config().queue().maxLength() + ")");
-            return;
-        }
-        if (queueTimer == null) {
-            queueTimer = clientCtx.executor().schedule(this::queueTimedOut,
-                    px.config().queue().timeout().toNanos() - (System.nanoTime() - queuedAtNanos), TimeUnit.NANOSECONDS);
-        }
-        // A slot freed between the pick and the add woke nobody: look again rather than wait for the next one.
-        // Later on this loop, not here: a pick that fails again must not recurse.
-        if (px.picker().anyRoom() && px.queue().remove(waiter)) {
-            waiter = null;
-            clientCtx.executor().execute(this::wokenFromQueue);
-        }
-    }
-
-    private void wokenFromQueue() {
-        waiter = null;
-        if (phase != Phase.QUEUED) {
-            px.queue().slotFreed(); // this request is gone: the slot is the next waiter's
-            return;
-        }
-        cancelQueueTimer();
-        px.metrics().waited(System.nanoTime() - queuedAtNanos);
-        attempt(true);
-    }
-
-    private void queueTimedOut() {
-        queueTimer = null;
-        if (phase == Phase.QUEUED && waiter != null && px.queue().remove(waiter)) {
-            waiter = null;
-            px.metrics().queueTimedOut();
-            overloaded("no upstream had room within " + px.config().queue().timeout().toMillis() + " ms");
-        }
-    }
-
-    private void cancelQueueTimer() {
-        if (queueTimer != null) {
-            queueTimer.cancel(false);
-            queueTimer = null;
-        }
+        slotWait.enqueue(again);
     }
 
     private void overloaded(String reason) {

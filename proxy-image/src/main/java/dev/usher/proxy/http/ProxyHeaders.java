@@ -140,10 +140,10 @@ final class ProxyHeaders {
 
     /** Every X-Forwarded-For line in order (RFC 9110 5.3: repeated lines are one comma-separated list), then the client. */
     private static String forwardedFor(HttpHeaders h, String clientIp) {
-        List<String> lines = h.getAll(X_FORWARDED_FOR);
-        if (lines.isEmpty()) {
+        if (!h.contains(X_FORWARDED_FOR)) {
             return clientIp;
         }
+        List<String> lines = h.getAll(X_FORWARDED_FOR);
         StringBuilder out = new StringBuilder(64);
         for (String line : lines) {
             if (!line.isBlank()) {

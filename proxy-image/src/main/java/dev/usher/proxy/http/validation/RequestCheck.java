@@ -120,6 +120,9 @@ public final class RequestCheck {
      * read as another request: refused, as nginx does (RFC 9110 7.6.1: a sender must not name such fields).
      */
     private static BadRequest checkConnection(HttpHeaders h) {
+        if (!h.contains(HttpHeaderNames.CONNECTION)) {
+            return null; // the common case, without the list getAll makes
+        }
         for (String value : h.getAll(HttpHeaderNames.CONNECTION)) {
             for (String token : value.split(",")) {
                 String t = token.trim();
@@ -133,10 +136,10 @@ public final class RequestCheck {
 
     /** RFC 9112 6.1: chunked once and last; other codings are not supported (501, as nginx); none in HTTP/1.0. */
     private static BadRequest checkTransferEncoding(HttpRequest request) {
-        List<String> values = request.headers().getAll(HttpHeaderNames.TRANSFER_ENCODING);
-        if (values.isEmpty()) {
+        if (!request.headers().contains(HttpHeaderNames.TRANSFER_ENCODING)) {
             return null;
         }
+        List<String> values = request.headers().getAll(HttpHeaderNames.TRANSFER_ENCODING);
         if (request.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
             return bad("Transfer-Encoding in an HTTP/1.0 request");
         }
