@@ -61,6 +61,11 @@ public final class ProxyConfigFile {
                 "idle", proxy.timeouts().idle()));
         file.put("retries", map("attempts", proxy.retries().attempts()));
         file.put("limits", map("maxBodySize", proxy.maxBodySize()));
+        Map<String, Object> buffering = map("response", proxy.buffering().response());
+        if (proxy.buffering().request() != null) {
+            buffering.put("request", proxy.buffering().request());
+        }
+        file.put("buffering", buffering);
         file.put("shutdown", map(
                 "delay", SHUTDOWN_DELAY_SECONDS + "s",
                 "drainTimeout", DRAIN_TIMEOUT_SECONDS + "s"));

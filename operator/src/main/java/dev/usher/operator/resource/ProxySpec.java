@@ -47,13 +47,18 @@ public record ProxySpec(
                 + " 10Mi; larger ones get 413.")
         String maxBodySize,
 
+        @Default("{}")
+        @JsonPropertyDescription("What the proxy holds so that a slow client does not hold one of the backend's"
+                + " workers.")
+        Buffering buffering,
+
         @JsonPropertyDescription("Proxy image; the operator's default (its --proxy-image) when unset.")
         String image,
 
         @JsonPropertyDescription("CPU and memory requests and limits of the proxy container.")
         ResourceRequirements resources) {
 
-    public static final ProxySpec DEFAULTS = new ProxySpec(null, null, null, null, null, null, null, null, null);
+    public static final ProxySpec DEFAULTS = new ProxySpec(null, null, null, null, null, null, null, null, null, null);
 
     public ProxySpec {
         replicas = replicas != null ? replicas : 2;
@@ -63,6 +68,7 @@ public record ProxySpec(
         timeouts = timeouts != null ? timeouts : Timeouts.DEFAULTS;
         retries = retries != null ? retries : Retries.DEFAULTS;
         maxBodySize = maxBodySize != null ? maxBodySize : "10Mi";
+        buffering = buffering != null ? buffering : Buffering.DEFAULTS;
     }
 
     public enum ServiceType {
@@ -113,6 +119,26 @@ public record ProxySpec(
 
         public Retries {
             attempts = attempts != null ? attempts : 2;
+        }
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Buffering(
+            @JsonPropertyDescription("Read a request's whole body before it takes a backend, as nginx's"
+                    + " uwsgi_request_buffering (memory first, then a temporary file). Unset: on for protocol uwsgi,"
+                    + " whose workers serve one request each; off for http, which streams.")
+            Boolean request,
+
+            @Pattern(Quantities.SIZE_PATTERN)
+            @Default("0")
+            @JsonPropertyDescription("Bytes of a response the proxy takes in while the client reads slowly, so the"
+                    + " backend is free once it has answered; 0 streams with backpressure. Memory, per slow client.")
+            String response) {
+
+        public static final Buffering DEFAULTS = new Buffering(null, null);
+
+        public Buffering {
+            response = response != null ? response : "0";
         }
     }
 }

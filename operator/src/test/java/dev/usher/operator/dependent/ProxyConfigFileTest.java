@@ -28,6 +28,8 @@ class ProxyConfigFileTest {
                   attempts: 2
                 limits:
                   maxBodySize: 10Mi
+                buffering:
+                  response: 0
                 shutdown:
                   delay: 5s
                   drainTimeout: 30s
@@ -45,6 +47,7 @@ class ProxyConfigFileTest {
                   timeouts: {connect: 500ms, response: 1.5m, idle: 1h}
                   retries: {attempts: 1}
                   maxBodySize: 512Ki
+                  buffering: {request: false, response: 1Mi}
                 """);
         assertThat(ProxyConfigFile.render(app)).isEqualTo("""
                 listen: 0.0.0.0:8080
@@ -65,6 +68,9 @@ class ProxyConfigFileTest {
                   attempts: 1
                 limits:
                   maxBodySize: 512Ki
+                buffering:
+                  response: 1Mi
+                  request: false
                 shutdown:
                   delay: 5s
                   drainTimeout: 30s

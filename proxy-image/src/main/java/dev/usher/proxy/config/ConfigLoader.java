@@ -193,13 +193,21 @@ public final class ConfigLoader {
                 q.positiveDuration("timeout", Duration.ofSeconds(30)));
         q.requireNoOtherKeys();
 
+        ConfigNode b = root.object("buffering");
+        ProxyConfig.Buffering buffering = new ProxyConfig.Buffering(
+                b.bool("request", protocol == UpstreamConfig.BackendProtocolName.UWSGI),
+                b.size("memory", 16 << 10),
+                b.parsed("directory", Path.of(System.getProperty("java.io.tmpdir")), Path::of),
+                b.size("response", 0));
+        b.requireNoOtherKeys();
+
         ConfigNode ready = root.object("readiness");
         ProxyConfig.Readiness readiness = new ProxyConfig.Readiness(ready.bool("requireUpstream", false));
         ready.requireNoOtherKeys();
 
         root.requireNoOtherKeys();
         return new ProxyConfig(listen, admin, eventLoops, upstream, lb, slowStart, limits, timeouts, retries,
-                outliers, maxIdle, queue, shutdown, accessLog, readiness);
+                outliers, maxIdle, queue, buffering, shutdown, accessLog, readiness);
     }
 
     private static UpstreamConfig.Kubernetes kubernetes(ConfigNode k) {

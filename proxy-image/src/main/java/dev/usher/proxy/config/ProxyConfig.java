@@ -1,5 +1,6 @@
 package dev.usher.proxy.config;
 
+import java.nio.file.Path;
 import java.time.Duration;
 
 /**
@@ -19,6 +20,7 @@ public record ProxyConfig(
         OutlierDetection outlierDetection,
         int maxIdlePerUpstream,
         Queue queue,
+        Buffering buffering,
         Shutdown shutdown,
         boolean accessLog,
         Readiness readiness) {
@@ -51,6 +53,15 @@ public record ProxyConfig(
      * A full queue, or a wait over the timeout, is answered 503 with Retry-After.
      */
     public record Queue(int maxLength, Duration timeout) {}
+
+    /**
+     * What the proxy holds so that a slow client does not hold a backend. request: read a request's whole body before
+     * it takes an upstream (on by default for protocol uwsgi, whose workers serve one request at a time; off for http,
+     * which streams), in memory up to {@code memory} bytes and past that in a temporary file under {@code directory}.
+     * response: bytes of a response the proxy takes in while the client reads slowly, so the backend is free once it
+     * has written its answer; 0 (the default) streams with backpressure.
+     */
+    public record Buffering(boolean request, long memory, Path directory, long response) {}
 
     /** delay: time between readiness going false and the listener closing, so load balancers stop sending first. */
     public record Shutdown(Duration delay, Duration drainTimeout) {}

@@ -24,6 +24,8 @@ import picocli.CommandLine.Option;
             "  outlierDetection: {consecutiveFailures: 5, baseEjection: 10s, maxEjection: 5m, panicThresholdPercent: 50}",
             "  connectionPool: {maxIdlePerUpstream: 256}",
             "  queue: {maxLength: 1000, timeout: 30s}   where requests wait while every upstream is at its concurrency",
+            "  buffering: {request: true for uwsgi/false for http, memory: 16Ki, directory: java.io.tmpdir, response: 0}",
+            "           request: read a whole body before taking an upstream; response: bytes held for a slow client",
             "  shutdown: {delay: 0s, drainTimeout: 30s}",
             "  readiness: {requireUpstream: false}   true: /readyz fails while no upstream is ready"})
 final class ProxyFlags {

@@ -3,6 +3,7 @@ package dev.usher.proxy.http;
 import dev.usher.proxy.http.validation.RequestDecoder;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.timeout.IdleStateHandler;
@@ -15,6 +16,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ClientChannelInitializer extends ChannelInitializer<Channel> {
 
+    private static final int DEFAULT_HIGH_WATER_MARK = WriteBufferWaterMark.DEFAULT.high();
+
     private final ProxyContext px;
     private final ChannelGroup clients;
 
@@ -26,6 +29,13 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
     @Override
     protected void initChannel(Channel ch) {
         clients.add(ch);
+        long responseBuffer = px.config().buffering().response();
+        if (responseBuffer > 0) {
+            // Upstream reading pauses when the client's unsent bytes pass the high mark: raising it to the response
+            // buffer lets a whole answer that size be read, so its upstream slot is free while the client reads.
+            int high = (int) Math.min(Integer.MAX_VALUE, Math.max(responseBuffer, DEFAULT_HIGH_WATER_MARK));
+            ch.config().setWriteBufferWaterMark(new WriteBufferWaterMark(high / 2, high));
+        }
         var limits = px.config().limits();
         ch.pipeline()
                 .addLast(new RequestDecoder(limits.maxInitialLineLength(), limits.maxHeaderSize(), px.config().timeouts().requestHead()))

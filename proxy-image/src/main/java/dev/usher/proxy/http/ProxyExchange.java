@@ -22,6 +22,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
+import java.io.IOException;
 import java.net.ConnectException;
 import java.util.ArrayDeque;
 import java.util.HashSet;
@@ -49,6 +50,8 @@ final class ProxyExchange implements UpstreamListener {
     private static final Logger log = LoggerFactory.getLogger(ProxyExchange.class);
 
     private enum Phase {
+        /** Reading the client's whole body before taking an upstream ({@link RequestBuffer}). */
+        BUFFERING,
         /** Every upstream is at its concurrency: waiting in the proxy's queue for a slot. */
         QUEUED,
         /** Picking an upstream and connecting to it (again, on a retry). */
@@ -92,6 +95,8 @@ final class ProxyExchange implements UpstreamListener {
 
     /** Body pieces that arrived before the upstream connection; made only for a request that has some. */
     private ArrayDeque<HttpContent> pendingBody;
+    /** The whole body, read before an upstream is taken; made only when buffering.request applies. */
+    private RequestBuffer buffer;
     private Set<Upstream> tried = Set.of();
     private String lastUpstream;
     private int attempts;
@@ -152,6 +157,12 @@ final class ProxyExchange implements UpstreamListener {
             // A full message: the encoder must see the interim answer end before the real one starts.
             clientCtx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
                     Unpooled.EMPTY_BUFFER));
+        }
+        if (hasBody && !upgrade && px.config().buffering().request()) {
+            var buffering = px.config().buffering();
+            buffer = new RequestBuffer(clientCtx.alloc(), buffering.memory(), buffering.directory());
+            phase = Phase.BUFFERING;
+            return;
         }
         attempt();
     }
@@ -219,6 +230,12 @@ final class ProxyExchange implements UpstreamListener {
         upstreamHandler = upstreamChannel.pipeline().get(UpstreamHandler.class);
         upstreamHandler.attach(this);
         upstreamChannel.write(head, upstreamChannel.voidPromise());
+        if (buffer != null) {
+            phase = Phase.WAITING;
+            buffer.rewind();
+            writeBuffered();
+            return;
+        }
         if (!hasBody) {
             if (requestComplete) {
                 upstreamChannel.write(LastHttpContent.EMPTY_LAST_CONTENT, upstreamChannel.voidPromise());
@@ -252,6 +269,10 @@ final class ProxyExchange implements UpstreamListener {
             return;
         }
         requestComplete = last;
+        if (phase == Phase.BUFFERING) {
+            buffer(content, last);
+            return;
+        }
         if (!hasBody) {
             content.release();
             if (last && upstreamChannel != null) {
@@ -272,6 +293,32 @@ final class ProxyExchange implements UpstreamListener {
         updateClientReading();
     }
 
+    private void buffer(HttpContent content, boolean last) {
+        try {
+            buffer.add(content);
+        } catch (IOException e) {
+            fail(HttpResponseStatus.INTERNAL_SERVER_ERROR, "cannot buffer the request body: " + e);
+            return;
+        }
+        if (last) {
+            if (buffer.spilled()) {
+                px.metrics().requestBodySpilled();
+            }
+            attempt();
+        }
+    }
+
+    /** Writes what the upstream takes of the buffered body; the response timer starts once all of it is sent. */
+    private void writeBuffered() {
+        try {
+            if (buffer.writeTo(upstreamChannel)) {
+                startResponseTimer();
+            }
+        } catch (IOException e) {
+            fail(HttpResponseStatus.INTERNAL_SERVER_ERROR, "cannot read the buffered request body: " + e);
+        }
+    }
+
     /** End of a client read batch: push what was forwarded. */
     void flushUpstream() {
         if (upstreamChannel != null && phase != Phase.ENDED) {
@@ -286,7 +333,7 @@ final class ProxyExchange implements UpstreamListener {
      * common bodiless request never does.
      */
     private void updateClientReading() {
-        if (phase == Phase.ENDED || requestComplete || !hasBody) {
+        if (phase == Phase.ENDED || phase == Phase.BUFFERING || requestComplete || !hasBody) {
             return;
         }
         clientCtx.channel().config().setAutoRead(upstreamChannel != null && upstreamChannel.isWritable());
@@ -294,6 +341,9 @@ final class ProxyExchange implements UpstreamListener {
 
     @Override
     public void onUpstreamWritabilityChanged(boolean writable) {
+        if (writable && buffer != null && upstreamChannel != null && !buffer.written() && phase != Phase.ENDED) {
+            writeBuffered();
+        }
         updateClientReading();
     }
 
@@ -550,8 +600,12 @@ final class ProxyExchange implements UpstreamListener {
                 c.release();
             }
         }
+        if (buffer != null) {
+            buffer.release();
+        }
         switch (ending) {
-            case COMPLETE -> giveBackUpstream(upstreamReusable && requestComplete);
+            // A backend may answer before it has read the whole body: a connection mid-body cannot carry another.
+            case COMPLETE -> giveBackUpstream(upstreamReusable && requestComplete && (buffer == null || buffer.written()));
             case TUNNEL -> handOverUpstream();
             case FAILED -> giveBackUpstream(false);
         }

@@ -28,6 +28,7 @@ public final class ProxyMetrics {
     private final Timer queueWait;
     private final Counter queueFull;
     private final Counter queueTimedOut;
+    private final Counter bodiesSpilled;
     private final AtomicInteger activeConnections = new AtomicInteger();
     private final AtomicInteger activeRequests = new AtomicInteger();
 
@@ -58,6 +59,8 @@ public final class ProxyMetrics {
         queueTimedOut = Counter.builder("usher_queue_rejected").tag("reason", "timeout")
                 .description("Requests answered 503 because the wait queue was full, or their wait timed out")
                 .register(registry);
+        bodiesSpilled = Counter.builder("usher_request_bodies_spilled")
+                .description("Request bodies buffered past buffering.memory into a temporary file").register(registry);
         Gauge.builder("usher_queue_length", queue, WaitQueue::length)
                 .description("Requests waiting for a free upstream slot").register(registry);
         Gauge.builder("usher_upstreams", pool, p -> p.snapshot().ready().size())
@@ -99,6 +102,10 @@ public final class ProxyMetrics {
 
     public void queueTimedOut() {
         queueTimedOut.increment();
+    }
+
+    public void requestBodySpilled() {
+        bodiesSpilled.increment();
     }
 
     public void connectionLimitReached() {

@@ -48,6 +48,18 @@ class ConfigLoaderTest {
                 5, Duration.ofSeconds(10), Duration.ofMinutes(5), 50));
         assertThat(c.maxIdlePerUpstream()).isEqualTo(256);
         assertThat(c.shutdown()).isEqualTo(new ProxyConfig.Shutdown(Duration.ZERO, Duration.ofSeconds(30)));
+        assertThat(c.buffering()).isEqualTo(new ProxyConfig.Buffering(
+                false, 16 * 1024, Path.of(System.getProperty("java.io.tmpdir")), 0));
+    }
+
+    @Test
+    void requestBufferingIsOnByDefaultOnlyForUwsgiWhoseWorkersServeOneRequestEach() {
+        assertThat(ConfigLoader.fromArgs("--upstream", "127.0.0.1:9000", "--protocol", "uwsgi").buffering().request()).isTrue();
+        assertThat(ConfigLoader.fromYaml("upstream: {static: ['127.0.0.1:9000'], protocol: uwsgi}\nbuffering: {request: false}").buffering().request()).isFalse();
+        assertThat(withUpstream("buffering: {request: true, memory: 1Mi, directory: /var/tmp, response: 4Mi}").buffering())
+                .isEqualTo(new ProxyConfig.Buffering(true, 1 << 20, Path.of("/var/tmp"), 4 << 20));
+        assertThatThrownBy(() -> withUpstream("buffering: {requests: true}"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("buffering.requests");
     }
 
     @Test
