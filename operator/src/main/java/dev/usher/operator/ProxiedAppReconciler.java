@@ -43,7 +43,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Wires the owned objects (one dependent each, no order between them, so that one object in the way
- * blocks only itself) and reports how they stand. The workflow runs from here rather than before
+ * blocks only itself, except the RoleBinding: the API server refuses to bind a Role that does not exist yet
+ * unless the binder may {@code bind} any role, which the operator is not given) and reports how they stand. The workflow runs from here rather than before
  * {@link #reconcile}, so that a name the operator cannot use writes nothing at all.
  */
 @ControllerConfiguration(name = ProxiedAppReconciler.NAME)
@@ -51,8 +52,8 @@ import org.slf4j.LoggerFactory;
         @Dependent(name = ProxiedAppReconciler.BACKEND_DEPLOYMENT, type = BackendDeployment.class),
         @Dependent(name = "backend-service", type = BackendService.class),
         @Dependent(name = "proxy-service-account", type = ProxyServiceAccount.class),
-        @Dependent(name = "proxy-role", type = ProxyRole.class),
-        @Dependent(name = "proxy-role-binding", type = ProxyRoleBinding.class),
+        @Dependent(name = ProxiedAppReconciler.PROXY_ROLE, type = ProxyRole.class),
+        @Dependent(name = "proxy-role-binding", type = ProxyRoleBinding.class, dependsOn = ProxiedAppReconciler.PROXY_ROLE),
         @Dependent(name = "proxy-config", type = ProxyConfigMap.class),
         @Dependent(name = ProxiedAppReconciler.PROXY_DEPLOYMENT, type = ProxyDeployment.class),
         @Dependent(name = "proxy-service", type = ProxyService.class)})
@@ -61,6 +62,7 @@ public class ProxiedAppReconciler implements Reconciler<ProxiedApp> {
     public static final String NAME = "proxiedapp";
     static final String BACKEND_DEPLOYMENT = "backend-deployment";
     static final String PROXY_DEPLOYMENT = "proxy-deployment";
+    static final String PROXY_ROLE = "proxy-role";
     private static final String ENDPOINT_SLICES = "backend-endpointslices";
     private static final Logger LOG = LoggerFactory.getLogger(ProxiedAppReconciler.class);
 

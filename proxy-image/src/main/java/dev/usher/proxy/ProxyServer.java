@@ -51,6 +51,8 @@ import org.slf4j.LoggerFactory;
 public final class ProxyServer implements AdminEndpoints {
     private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** How soon waiting requests find room that appeared without an event: a tenth of a second is not noticed. */
+    private static final long ROOM_CHECK_MILLIS = 100;
 
     private final ProxyConfig config;
     private final EventLoopGroup workers;
@@ -93,9 +95,16 @@ public final class ProxyServer implements AdminEndpoints {
 
         SlowStart slowStart = new SlowStart(config.slowStart(), System::nanoTime);
         capacity = new Capacity(config.upstream().concurrency(), slowStart);
+        UpstreamPicker picker = new UpstreamPicker(pool, LoadBalancer.of(config.loadBalancing(), slowStart), outliers, capacity);
+        if (capacity.limited()) {
+            // Room can appear with no slot freed and no request arriving (a new pod, slow start, an ejection's
+            // end): looked for here, so that waiting requests do not sit out the time until the next event.
+            adminLoop.scheduleAtFixedRate(() -> queue.wakeIfRoom(picker::anyRoom),
+                    ROOM_CHECK_MILLIS, ROOM_CHECK_MILLIS, TimeUnit.MILLISECONDS);
+        }
         ProxyContext px = new ProxyContext(
                 config,
-                new UpstreamPicker(pool, LoadBalancer.of(config.loadBalancing(), slowStart), outliers, capacity),
+                picker,
                 capacity,
                 queue,
                 new RetryPolicy(config.retries().attempts(),

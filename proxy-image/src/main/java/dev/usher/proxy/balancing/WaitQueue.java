@@ -3,6 +3,7 @@ package dev.usher.proxy.balancing;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 
 /**
  * Requests waiting for a free upstream slot, first in first out, one queue for the whole proxy, so that a slot freed
@@ -60,6 +61,17 @@ public final class WaitQueue {
             return true;
         }
         return false;
+    }
+
+    /**
+     * Wakes the longest waiter if {@code room} finds a free slot that no freed slot announced: an upstream joined the
+     * pool, slow start raised a limit, an ejection ended. The woken request, once it has its slot, wakes the next
+     * while there is room, so new capacity fills at once.
+     */
+    public void wakeIfRoom(BooleanSupplier room) {
+        if (hasWaiters() && room.getAsBoolean()) {
+            slotFreed();
+        }
     }
 
     /** A slot came free somewhere: wake the longest waiter, if any. */

@@ -192,6 +192,9 @@ final class ProxyExchange implements UpstreamListener {
             }
             return;
         }
+        if (wokenFromQueue) {
+            px.queue().wakeIfRoom(px.picker()::anyRoom);
+        }
         attempts++;
         if (tried.isEmpty()) {
             tried = Set.of(u);

@@ -3,10 +3,12 @@ package dev.usher.proxy.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.usher.proxy.endpoints.Endpoint;
 import dev.usher.proxy.testing.Http;
 import dev.usher.proxy.testing.ProxyFixture;
 import dev.usher.proxy.testing.RawHttp;
 import dev.usher.proxy.testing.TestBackend;
+import java.net.InetSocketAddress;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -115,6 +117,35 @@ class CapacityTest {
             assertThat(busy.readResponse()).startsWith("HTTP/1.1 200 ");
             assertThat(waiting.readResponse()).as("served by the live upstream once it has room").startsWith("HTTP/1.1 200 ");
         }
+    }
+
+    /** A scale-up: requests already waiting go to the new pod at once, not when the busy one frees its slot. */
+    @Test
+    void waitingRequestsTakeAnUpstreamThatJoinsThePool() throws Exception {
+        try (TestBackend busy = new TestBackend("busy");
+             TestBackend joining = new TestBackend("joining");
+             ProxyFixture proxy = new ProxyFixture(List.of(busy.hostPort()),
+                     "upstream: {concurrency: 1}\nqueue: {maxLength: 10, timeout: 30s}\nslowStart: 0s");
+             RawHttp slow = new RawHttp(proxy.port());
+             RawHttp first = new RawHttp(proxy.port());
+             RawHttp second = new RawHttp(proxy.port())) {
+            slow.send("GET /slow?ms=8000 HTTP/1.1\r\nHost: a\r\n\r\n");
+            await().atMost(Duration.ofSeconds(5)).until(() -> busy.inFlight() == 1);
+            first.send("GET /hello HTTP/1.1\r\nHost: a\r\n\r\n");
+            second.send("GET /hello HTTP/1.1\r\nHost: a\r\n\r\n");
+            await().atMost(Duration.ofSeconds(5)).until(() -> proxy.server().metrics().contains("usher_queue_length 2.0"));
+
+            proxy.server().pool().update(List.of(ready(busy), ready(joining)));
+
+            assertThat(first.readResponse()).startsWith("HTTP/1.1 200 ");
+            assertThat(second.readResponse()).startsWith("HTTP/1.1 200 ");
+            assertThat(joining.requests("/hello")).isEqualTo(2);
+            assertThat(busy.inFlight()).as("the slow request, still running when both were answered").isEqualTo(1);
+        }
+    }
+
+    private static Endpoint ready(TestBackend backend) {
+        return new Endpoint(new InetSocketAddress("127.0.0.1", backend.port()), true);
     }
 
     private static HttpResponse<String> get(ProxyFixture proxy, String path) {
