@@ -73,6 +73,40 @@ class UwsgiOverloadIT {
         }
     }
 
+    /** A queue too short for the burst: the excess is turned away at once with 503 and Retry-After, nothing worse. */
+    @Test
+    void aFullQueueTurnsTheExcessAwayWithRetryAfter() throws Exception {
+        assumeTrue(UwsgiServer.available(), UwsgiServer.REQUIREMENT);
+        ExecutorService clients = Executors.newFixedThreadPool(CLIENTS);
+        try (UwsgiServer uwsgi = UwsgiServer.app("environ_app.py").processes(PROCESSES).threads(1)
+                     .extraArgs("--listen", "16").start();
+             ProxyFixture proxy = new ProxyFixture(List.of(uwsgi.hostPort()), """
+                     upstream: {protocol: uwsgi, concurrency: %d}
+                     queue: {maxLength: 10, timeout: 60s}
+                     """.formatted(PROCESSES))) {
+            long overflowsBefore = listenOverflows();
+            List<Future<String>> answers = new ArrayList<>();
+            for (int c = 0; c < CLIENTS; c++) {
+                answers.add(clients.submit(() -> {
+                    try (RawHttp client = new RawHttp(proxy.port())) {
+                        String response = client.send("GET /slow?ms=" + ROUTE_MS + " HTTP/1.1\r\nHost: a\r\n\r\n").readResponse();
+                        return response.substring(9, 12) + (response.toLowerCase().contains("\r\nretry-after: 1\r\n") ? " retry-after" : "");
+                    }
+                }));
+            }
+            List<String> all = new ArrayList<>();
+            for (Future<String> answer : answers) {
+                all.add(answer.get(60, TimeUnit.SECONDS));
+            }
+            assertThat(all).containsOnly("200", "503 retry-after");
+            assertThat(all).filteredOn("200"::equals).as("served: 2 at the workers and 10 queued, at least").hasSizeGreaterThanOrEqualTo(12);
+            assertThat(all).filteredOn(a -> a.startsWith("503")).as("turned away").isNotEmpty();
+            assertThat(listenOverflows() - overflowsBefore).as("accept-queue overflows").isZero();
+        } finally {
+            clients.shutdownNow();
+        }
+    }
+
     private record Answer(int status, long nanos) {}
 
     /** The kernel's count of connections dropped because a listen backlog was full. */
