@@ -88,7 +88,9 @@ final class RequestBuffer {
     }
 
     /**
-     * Writes as much of the body as the channel takes and flushes it; call again when it turns writable.
+     * Writes as much of the body as the channel takes and flushes it; call again when it turns writable. A flush
+     * that makes the channel writable again calls this from within itself (through the exchange): the position is
+     * this object's, so the inner call goes on where the outer stopped.
      *
      * @return whether the whole body has been written
      */
@@ -120,8 +122,9 @@ final class RequestBuffer {
             filePosition += n;
             upstream.write(new DefaultHttpContent(chunk), upstream.voidPromise());
         }
-        upstream.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT, upstream.voidPromise());
+        // Before the write: its flush can turn the channel writable and call this again, which must find it done.
         written = true;
+        upstream.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT, upstream.voidPromise());
         return true;
     }
 
