@@ -1,5 +1,6 @@
 package dev.usher.operator;
 
+import dev.usher.operator.autoscaling.Targets;
 import dev.usher.operator.config.OperatorConfig;
 import dev.usher.operator.dependent.BackendDeployment;
 import dev.usher.operator.dependent.BackendService;
@@ -19,6 +20,7 @@ import dev.usher.operator.status.Notice;
 import dev.usher.operator.status.StatusCalculator;
 import dev.usher.operator.status.StatusCalculator.Observed;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.javaoperatorsdk.operator.OperatorException;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
@@ -68,24 +70,32 @@ public class ProxiedAppReconciler implements Reconciler<ProxiedApp> {
 
     private final OperatorConfig config;
     private final EventRecorder events;
+    private final Targets autoscaling;
 
-    public ProxiedAppReconciler(OperatorConfig config) {
+    public ProxiedAppReconciler(OperatorConfig config, Targets autoscaling) {
         this.config = config;
         this.events = new EventRecorder(config.identity());
+        this.autoscaling = autoscaling;
     }
 
-    /** EndpointSlices are Kubernetes' objects, not ours: watched to count upstreams, mapped back by label. */
+    /**
+     * EndpointSlices are Kubernetes' objects, not ours: watched to count upstreams, mapped back by label.
+     * Those of the proxy Service too, where the autoscaler finds the proxy pods' addresses.
+     */
     @Override
     public List<EventSource<?, ProxiedApp>> prepareEventSources(EventSourceContext<ProxiedApp> context) {
         var slices = InformerEventSourceConfiguration.from(EndpointSlice.class, ProxiedApp.class)
                 .withName(ENDPOINT_SLICES)
-                .withLabelSelector(Labels.BACKEND_SELECTOR)
+                .withLabelSelector(Labels.MANAGED_BY + "=" + Labels.OPERATOR)
                 .withSecondaryToPrimaryMapper(slice -> Optional
                         .ofNullable(slice.getMetadata().getLabels().get(Labels.APP))
                         .map(app -> Set.of(new ResourceID(app, slice.getMetadata().getNamespace())))
                         .orElse(Set.of()))
                 .build();
-        return List.of(new InformerEventSource<>(slices, context));
+        InformerEventSource<EndpointSlice, ProxiedApp> sliceSource = new InformerEventSource<>(slices, context);
+        List<EventSource<?, ProxiedApp>> sources = new ArrayList<>(List.of(sliceSource));
+        sources.addAll(autoscaling.prepare(context, sliceSource));
+        return sources;
     }
 
     @Override
@@ -108,7 +118,10 @@ public class ProxiedAppReconciler implements Reconciler<ProxiedApp> {
                 context.getSecondaryResource(Deployment.class, BACKEND_DEPLOYMENT).orElse(null),
                 context.getSecondaryResource(Deployment.class, PROXY_DEPLOYMENT).orElse(null),
                 context.getSecondaryResources(EndpointSlice.class),
-                failures);
+                failures,
+                context.getSecondaryResources(HorizontalPodAutoscaler.class).stream()
+                        .map(h -> h.getMetadata().getName()).sorted().toList(),
+                autoscaling.decision(app).orElse(null));
         publish(app, StatusCalculator.compute(app, observed, now), context);
         List<String> retryable = failures.stream().filter(Failure::retry).map(Failure::message).toList();
         if (!retryable.isEmpty()) {

@@ -2,7 +2,12 @@ package dev.usher.operator;
 
 import dev.usher.operator.admin.AdminServer;
 import dev.usher.operator.admin.AdminServer.Probe;
+import dev.usher.operator.autoscaling.Autoscaler;
+import dev.usher.operator.autoscaling.DemandSource;
+import dev.usher.operator.autoscaling.ProxyAdminProbe;
+import dev.usher.operator.autoscaling.Targets;
 import dev.usher.operator.config.OperatorConfig;
+import dev.usher.operator.status.EventRecorder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
@@ -17,6 +22,7 @@ import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Clock;
 import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,6 +36,7 @@ public final class UsherOperator implements AutoCloseable {
     private final KubernetesClient client;
     private final Operator operator;
     private final AdminServer admin;
+    private final Autoscaler autoscaler;
     private final JvmGcMetrics gcMetrics = new JvmGcMetrics();
     private volatile boolean stopping;
 
@@ -38,6 +45,12 @@ public final class UsherOperator implements AutoCloseable {
      *                         leading: it must stop reconciling at once (the process exits, in Main)
      */
     public UsherOperator(OperatorConfig config, KubernetesClient client, Runnable onLostLeadership) {
+        this(config, client, onLostLeadership, new ProxyAdminProbe());
+    }
+
+    /** @param demand where the autoscaler reads demand: the proxies' admin ports, or a stand-in in tests */
+    public UsherOperator(OperatorConfig config, KubernetesClient client, Runnable onLostLeadership,
+                         DemandSource demand) {
         this.config = config;
         this.client = client;
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -45,6 +58,9 @@ public final class UsherOperator implements AutoCloseable {
         gcMetrics.bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
+        Targets targets = new Targets();
+        autoscaler = new Autoscaler(targets, demand, client, new EventRecorder(config.identity()),
+                Clock.systemUTC());
         operator = new Operator(o -> {
             o.withKubernetesClient(client)
                     .withCloseClientOnStop(false)
@@ -60,7 +76,11 @@ public final class UsherOperator implements AutoCloseable {
                         // JOSDK's own exit would also fire on a deliberate shutdown.
                         .withExitOnStopLeading(false)
                         .withLeaderCallbacks(new LeaderCallbacks(
-                                () -> LOG.info("leading as {}", config.identity()),
+                                () -> {
+                                    LOG.info("leading as {}", config.identity());
+                                    // Only the leader scales, as only it reconciles.
+                                    autoscaler.start();
+                                },
                                 () -> {
                                     if (!stopping) {
                                         LOG.error("lost the Lease {}: stopping", OperatorConfig.LEASE_NAME);
@@ -72,7 +92,7 @@ public final class UsherOperator implements AutoCloseable {
                 o.withLeaderElectionConfiguration(leaderElection.build());
             }
         });
-        operator.register(new ProxiedAppReconciler(config), c -> {
+        operator.register(new ProxiedAppReconciler(config, targets), c -> {
             if (config.namespaces().isEmpty()) {
                 c.watchingAllNamespaces();
             } else {
@@ -86,6 +106,9 @@ public final class UsherOperator implements AutoCloseable {
     public void start() {
         admin.start();
         operator.start();
+        if (!config.leaderElection()) {
+            autoscaler.start();
+        }
         LOG.info("started; probes and metrics on port {}", admin.port());
     }
 
@@ -112,6 +135,7 @@ public final class UsherOperator implements AutoCloseable {
     @Override
     public void close() {
         stopping = true;
+        autoscaler.close();
         operator.stop();
         if (config.leaderElection()) {
             releaseLease();

@@ -8,6 +8,7 @@ import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.LocalObjectReference;
 import io.fabric8.kubernetes.api.model.Probe;
@@ -21,6 +22,8 @@ import java.util.List;
  * {@code SchemaDefaultsTest} keeps the two in step.
  */
 @JsonInclude(JsonInclude.Include.NON_EMPTY)
+@ValidationRule(value = "!has(self.autoscaling) || (has(self.concurrency) && self.concurrency > 0)",
+        message = "spec.autoscaling needs spec.concurrency: the autoscaler sizes pods by it")
 public record ProxiedAppSpec(
         @Required
         @Size(min = 1)
@@ -50,6 +53,10 @@ public record ProxiedAppSpec(
                 + " threads. The proxy never sends a pod more, and queues the rest (upstream.concurrency of the"
                 + " proxy). Unset or 0: no limit.")
         Integer concurrency,
+
+        @JsonPropertyDescription("Sets spec.replicas from the requests in flight and queued at the proxies; needs"
+                + " spec.concurrency. Not together with a HorizontalPodAutoscaler on this ProxiedApp.")
+        Autoscaling autoscaling,
 
         @JsonPropertyDescription("Environment variables of the app container.")
         List<EnvVar> env,

@@ -34,7 +34,11 @@ public record ProxiedAppStatus(
         @JsonPropertyDescription("The metadata.generation this status describes.")
         Long observedGeneration,
 
-        @JsonPropertyDescription("BackendReady, ProxyReady and Ready, each with a reason and a message.")
+        @JsonPropertyDescription("What the autoscaler last decided, with spec.autoscaling.")
+        AutoscalingStatus autoscaling,
+
+        @JsonPropertyDescription("BackendReady, ProxyReady and Ready, each with a reason and a message; Autoscaling"
+                + " with spec.autoscaling.")
         List<Condition> conditions) {
 
     public ProxiedAppStatus {

@@ -20,7 +20,8 @@ public record Failure(Component component, String reason, String message, boolea
 
     /** Reasons that warrant a Warning event when a condition takes them on. */
     static final Set<String> REASONS = Set.of(NAME_IN_USE, INVALID_NAME, INVALID_SPEC, "Invalid", "Forbidden",
-            "ApplyFailed", "ProgressDeadlineExceeded", "ReplicaFailure");
+            "ApplyFailed", "ProgressDeadlineExceeded", "ReplicaFailure", StatusCalculator.AUTOSCALING_CONFLICT,
+            StatusCalculator.INVALID_AUTOSCALING);
 
     public static Failure of(Component component, String object, Exception e) {
         if (e instanceof NameInUseException) {

@@ -1,8 +1,10 @@
 package dev.usher.operator.status;
 
+import dev.usher.operator.autoscaling.Policy;
 import dev.usher.operator.dependent.Labels;
 import dev.usher.operator.dependent.Labels.Component;
 import dev.usher.operator.dependent.Names;
+import dev.usher.operator.resource.AutoscalingStatus;
 import dev.usher.operator.resource.ProxiedApp;
 import dev.usher.operator.resource.ProxiedAppStatus;
 import dev.usher.operator.resource.ProxiedAppStatus.ProxyStatus;
@@ -15,6 +17,7 @@ import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
@@ -28,11 +31,23 @@ public final class StatusCalculator {
     public static final String BACKEND_READY = "BackendReady";
     public static final String PROXY_READY = "ProxyReady";
     public static final String READY = "Ready";
+    public static final String AUTOSCALING = "Autoscaling";
+    public static final String AUTOSCALING_CONFLICT = "AutoscalingConflict";
+    public static final String INVALID_AUTOSCALING = "InvalidAutoscaling";
     static final String SERVICE_NAME_LABEL = "kubernetes.io/service-name";
 
-    /** What is known about an app: the owned Deployments (null if absent), its EndpointSlices, its failures. */
+    /**
+     * What is known about an app: the owned Deployments (null if absent), its EndpointSlices, its failures,
+     * the HorizontalPodAutoscalers that target it, and the autoscaler's last decision (null if none).
+     */
     public record Observed(Deployment backend, Deployment proxy, Collection<EndpointSlice> slices,
-                           List<Failure> failures) {
+                           List<Failure> failures, List<String> horizontalPodAutoscalers,
+                           AutoscalingStatus autoscaling) {
+
+        public Observed(Deployment backend, Deployment proxy, Collection<EndpointSlice> slices,
+                        List<Failure> failures) {
+            this(backend, proxy, slices, failures, List.of(), null);
+        }
     }
 
     private record Verdict(boolean ready, String reason, String message) {
@@ -67,6 +82,17 @@ public final class StatusCalculator {
         List<Condition> previous = app.getStatus() == null ? List.of() : app.getStatus().conditions();
         DeploymentStatus backendStatus = status(observed.backend());
         DeploymentStatus proxyStatus = status(observed.proxy());
+        List<Condition> conditions = new ArrayList<>(List.of(
+                condition(BACKEND_READY, backend, previous, generation, now),
+                condition(PROXY_READY, proxy, previous, generation, now),
+                condition(READY, ready, previous, generation, now)));
+        AutoscalingStatus autoscaling = null;
+        if (app.getSpec().autoscaling() != null) {
+            conditions.add(condition(AUTOSCALING, autoscaling(app, observed), previous, generation, now));
+            // Until the autoscaler has decided (just after a start), what it last wrote stands.
+            autoscaling = observed.autoscaling() != null ? observed.autoscaling()
+                    : app.getStatus() == null ? null : app.getStatus().autoscaling();
+        }
         return new ProxiedAppStatus(
                 count(backendStatus.getReplicas()),
                 count(backendStatus.getReadyReplicas()),
@@ -75,10 +101,33 @@ public final class StatusCalculator {
                 upstreams,
                 url,
                 generation,
-                List.of(
-                        condition(BACKEND_READY, backend, previous, generation, now),
-                        condition(PROXY_READY, proxy, previous, generation, now),
-                        condition(READY, ready, previous, generation, now)));
+                autoscaling,
+                conditions);
+    }
+
+    /**
+     * Whether the autoscaler runs, and in which mode. An HPA on the same app would fight it over
+     * spec.replicas, each undoing the other's writes, so the operator stands back while both exist.
+     */
+    private static Verdict autoscaling(ProxiedApp app, Observed observed) {
+        Optional<String> problem = Policy.problem(app.getSpec());
+        if (problem.isPresent()) {
+            return new Verdict(false, INVALID_AUTOSCALING, problem.get());
+        }
+        if (!observed.horizontalPodAutoscalers().isEmpty()) {
+            return new Verdict(false, AUTOSCALING_CONFLICT, "HorizontalPodAutoscaler "
+                    + String.join(", ", observed.horizontalPodAutoscalers()) + " also scales this ProxiedApp:"
+                    + " the operator does not scale it while both are set; delete the HPA or remove"
+                    + " spec.autoscaling");
+        }
+        var a = app.getSpec().autoscaling();
+        String range = " between " + a.minReplicas() + " and " + a.maxReplicas() + " replicas, "
+                + app.getSpec().concurrency() + " x " + a.targetUtilization() + " requests per pod";
+        if (observed.autoscaling() != null && "Panic".equals(observed.autoscaling().mode())) {
+            return new Verdict(true, "Panic", "demand passed twice the capacity: scaling on the panic window ("
+                    + a.panicWindow() + ") and not down," + range);
+        }
+        return new Verdict(true, "Stable", "scaling on the stable window (" + a.stableWindow() + ")," + range);
     }
 
     /** The status of an app that the operator refuses to reconcile, e.g. for a name it cannot use. */
@@ -86,7 +135,7 @@ public final class StatusCalculator {
         long generation = Optional.ofNullable(app.getMetadata().getGeneration()).orElse(0L);
         List<Condition> previous = app.getStatus() == null ? List.of() : app.getStatus().conditions();
         Verdict verdict = new Verdict(false, reason, message);
-        return new ProxiedAppStatus(null, null, null, null, null, null, generation, List.of(
+        return new ProxiedAppStatus(null, null, null, null, null, null, generation, null, List.of(
                 condition(BACKEND_READY, verdict, previous, generation, now),
                 condition(PROXY_READY, verdict, previous, generation, now),
                 condition(READY, verdict, previous, generation, now)));
