@@ -3,6 +3,7 @@ package dev.usher.operator.status;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.usher.operator.dependent.Labels.Component;
+import dev.usher.operator.resource.AutoscalingStatus;
 import dev.usher.operator.resource.ProxiedApp;
 import dev.usher.operator.resource.ProxiedAppStatus;
 import dev.usher.operator.status.StatusCalculator.Observed;
@@ -159,5 +160,48 @@ class StatusCalculatorTest {
         shop.setStatus(third);
         assertThat(compute(new Observed(deployment("shop", 3, 3), null, List.of(), List.of()), T1.plusSeconds(60)))
                 .as("nothing changed, so the status is equal and not written").isEqualTo(third);
+    }
+
+    @Test
+    void autoscalingConditionTellsTheModeAConflictWithAnHpaAndAnInvalidSetting() {
+        ProxiedApp app = TestApps.stored("prod", "shop", "image: a\nreplicas: 3\nconcurrency: 2\n"
+                + "autoscaling: {maxReplicas: 5}");
+        Deployment backend = deployment("shop", 3, 3);
+        Deployment proxy = deployment("shop-proxy", 2, 2);
+        var panic = new AutoscalingStatus("Panic", 3, 7.5, "2026-01-01T00:00:00Z");
+        var status = StatusCalculator.compute(app, new Observed(backend, proxy, List.of(), List.of(), List.of(), panic), T0);
+        assertThat(condition(status, "Autoscaling")).extracting(Condition::getStatus, Condition::getReason)
+                .containsExactly("True", "Panic");
+        assertThat(status.autoscaling()).isEqualTo(panic);
+
+        status = StatusCalculator.compute(app, new Observed(backend, proxy, List.of(), List.of(), List.of("cpu"), null), T0);
+        assertThat(condition(status, "Autoscaling")).extracting(Condition::getStatus, Condition::getReason)
+                .containsExactly("False", "AutoscalingConflict");
+        assertThat(condition(status, "Autoscaling").getMessage()).contains("HorizontalPodAutoscaler cpu");
+        assertThat(Notice.between(List.of(), status.conditions())).extracting(Notice::reason)
+                .contains("AutoscalingConflict");
+
+        ProxiedApp noConcurrency = TestApps.stored("prod", "shop", "image: a\nautoscaling: {maxReplicas: 5}");
+        status = StatusCalculator.compute(noConcurrency, new Observed(backend, proxy, List.of(), List.of()), T0);
+        assertThat(condition(status, "Autoscaling")).extracting(Condition::getStatus, Condition::getReason)
+                .containsExactly("False", "InvalidAutoscaling");
+        // Ready is about serving, which goes on at the current replicas.
+        assertThat(condition(status, "Ready").getStatus()).isEqualTo("False");
+        assertThat(condition(status, "Ready").getReason()).isEqualTo("NoUpstreams");
+    }
+
+    @Test
+    void theAutoscalersLastStatusStandsUntilItDecidesAgainAndGoesWithSpecAutoscaling() {
+        ProxiedApp app = TestApps.stored("prod", "shop", "image: a\nconcurrency: 2\nautoscaling: {maxReplicas: 5}");
+        var written = new AutoscalingStatus("Stable", 2, 1.5, "2026-01-01T00:00:00Z");
+        app.setStatus(new ProxiedAppStatus(null, null, null, null, null, null, 1L, written, List.of()));
+        var status = StatusCalculator.compute(app, new Observed(null, null, List.of(), List.of()), T0);
+        assertThat(status.autoscaling()).isEqualTo(written);
+        assertThat(status.conditions()).extracting(Condition::getType).contains("Autoscaling");
+
+        shop.setStatus(app.getStatus());
+        status = compute(new Observed(null, null, List.of(), List.of()), T0);
+        assertThat(status.autoscaling()).isNull();
+        assertThat(status.conditions()).extracting(Condition::getType).doesNotContain("Autoscaling");
     }
 }
