@@ -1,5 +1,6 @@
 """A small Flask app, run by uWSGI behind the Usher proxy (see uwsgi.ini)."""
 import socket
+import time
 
 from flask import Flask, jsonify, request
 
@@ -28,3 +29,12 @@ def describe_request():
 @app.post("/echo")
 def echo():
     return request.get_data(), 200, {"Content-Type": request.content_type or "application/octet-stream"}
+
+
+@app.get("/sleep")
+def sleep():
+    # Holds a worker for ?ms= milliseconds (at most 10 s) without using the CPU: a slow page, to load the
+    # app by concurrency rather than by CPU (the autoscaling test in sandbox/).
+    ms = min(max(request.args.get("ms", default=200, type=int), 0), 10_000)
+    time.sleep(ms / 1000)
+    return f"slept {ms} ms on {socket.gethostname()}\n"

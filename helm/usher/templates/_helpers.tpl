@@ -55,7 +55,10 @@ What the operator does in each namespace it watches, verb by verb (operator/src/
   get/list/watch on them and RBAC lets a subject grant only what it holds;
 - ProxiedApps: list/watch; status written with a patch; update on finalizers because owner references
   set blockOwnerDeletion (checked where the OwnerReferencesPermissionEnforcement plugin runs);
-- Events: create.
+- Events: create;
+- the autoscaler (spec.autoscaling): update on proxiedapps/scale, as an HPA writes it; HorizontalPodAutoscalers:
+  list/watch, to refuse autoscaling an app that one already scales. It reads the proxies' addresses from
+  the EndpointSlices above and their load from their admin ports, which needs no RBAC.
 ChartRbacTest checks these rules against every request of a recorded run of the operator.
 */}}
 {{- define "usher.rules" -}}
@@ -75,6 +78,12 @@ ChartRbacTest checks these rules against every request of a recorded run of the 
 - apiGroups: [usher.dev]
   resources: [proxiedapps/finalizers]
   verbs: [update]
+- apiGroups: [usher.dev]
+  resources: [proxiedapps/scale]
+  verbs: [update]
+- apiGroups: [autoscaling]
+  resources: [horizontalpodautoscalers]
+  verbs: [list, watch]
 - apiGroups: [apps]
   resources: [deployments]
   verbs: [{{ join ", " $owned }}]

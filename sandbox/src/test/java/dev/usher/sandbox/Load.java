@@ -22,13 +22,17 @@ final class Load implements AutoCloseable {
     private final ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
 
     Load(int port, int concurrency, int maxRequests, long maxSeconds) {
+        this(port, "/", concurrency, maxRequests, maxSeconds);
+    }
+
+    Load(int port, String path, int concurrency, int maxRequests, long maxSeconds) {
         clients = Executors.newFixedThreadPool(concurrency);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(maxSeconds);
         for (int i = 0; i < concurrency; i++) {
             clients.execute(() -> {
                 while (!stop.get() && System.nanoTime() < deadline && sent.incrementAndGet() <= maxRequests) {
                     try {
-                        Http.Response r = Http.get(port, "/");
+                        Http.Response r = Http.get(port, path);
                         if (r.status() == 200) {
                             ok.incrementAndGet();
                         } else {

@@ -52,11 +52,11 @@ import org.junit.jupiter.params.provider.CsvSource;
  * Roles and bindings are applied as rendered, and the real operator runs, configured as the chart's
  * Deployment configures it, with that ServiceAccount's token, through a scenario that takes each code
  * path that talks to the API: create every owned object, put back each one changed by hand, find every
- * name taken by someone else's object, report status and Events, hold and renew the Lease. The owned
- * kinds come from the reconciler's workflow, so a new dependent is covered without changing this
- * test. The API server also runs OwnerReferencesPermissionEnforcement, so an owner reference with
- * blockOwnerDeletion needs update on the owner's finalizers, and RBAC's escalation check, so the
- * proxy's Role may only grant what the operator holds. Any Forbidden fails the test. Then, from the
+ * name taken by someone else's object, report status and Events, scale an autoscaled app, hold and
+ * renew the Lease. The owned kinds come from the reconciler's workflow, so a new dependent is covered
+ * without changing this test. The API server also runs OwnerReferencesPermissionEnforcement, so an
+ * owner reference with blockOwnerDeletion needs update on the owner's finalizers, and RBAC's escalation
+ * check, so the proxy's Role may only grant what the operator holds. Any Forbidden fails the test. Then, from the
  * recorded requests, every rule the chart grants must be needed by one.
  */
 @ExtendWith(ControlPlaneExtension.class)
@@ -175,6 +175,16 @@ class ChartRbacIT {
                     await().atMost(PATIENCE).until(() -> !calls(log, "POST", prefix + "events").isEmpty());
                     await().atMost(PATIENCE).until(() -> !calls(log, "PATCH", prefix + "proxiedapps/taken/status")
                             .isEmpty());
+
+                    // The autoscaler raises an app below its minimum through the scale subresource (there are
+                    // no proxies to measure here), with the HorizontalPodAutoscalers watched for conflicts.
+                    ProxiedApp autoscaled = client.resource(TestApps.app(namespace, "autoscaled", """
+                            image: hello:1
+                            replicas: 1
+                            concurrency: 2
+                            autoscaling: {minReplicas: 2, maxReplicas: 3}
+                            """)).create();
+                    await().atMost(PATIENCE).until(() -> client.resource(autoscaled).get().getSpec().replicas() == 2);
                 }
 
                 // The Lease is renewed.
