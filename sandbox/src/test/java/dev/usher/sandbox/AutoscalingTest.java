@@ -69,9 +69,12 @@ class AutoscalingTest {
                 .until(() -> upstreams() == 1 && sandbox.port(NS, APP, 80).isPresent());
         int port = sandbox.port(NS, APP, 80).getAsInt();
         await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> Http.get(port, "/").status() == 200);
-        assertThat(app().getSpec().replicas()).isEqualTo(1);
+        // Idle for a whole panic window first, so that the window holds no-load samples when the load begins,
+        // as it would for an app that has been running.
+        await().during(PANIC_WINDOW).atMost(PANIC_WINDOW.plusSeconds(2)).until(() -> app().getSpec().replicas() == 1);
 
         long started;
+        int served;
         Duration toReplicas;
         Duration toReady;
         try (Load heavy = new Load(port, "/sleep?ms=200", 6, 20_000, 150)) {
@@ -80,7 +83,7 @@ class AutoscalingTest {
                     .until(() -> app().getSpec().replicas() >= 4);
             toReplicas = since(started);
             assertThat(app().getSpec().replicas()).as("6 requests at 1.5 a pod").isEqualTo(4);
-            assertThat(sandbox.kubectl("get", "papp", APP)).containsPattern(APP + "\\s+4\\s");
+            assertThat(sandbox.kubectl("get", "papp", APP)).containsPattern(APP + "\\s+\\S+\\s+4\\s");
             await().atMost(Duration.ofSeconds(5)).until(() -> "Panic".equals(app().getStatus().autoscaling().mode()));
             await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250)).until(() -> upstreams() == 4);
             toReady = since(started);
@@ -89,7 +92,8 @@ class AutoscalingTest {
                     .until(() -> app().getSpec().replicas() == 4);
             heavy.stop();
             assertThat(heavy.failures()).isEmpty();
-            assertThat(heavy.ok()).isGreaterThan(300);
+            assertThat(heavy.ok()).isGreaterThan(100);
+            served = heavy.ok();
         }
         assertThat(events("SuccessfulRescale")).anySatisfy(e -> assertThat(e.getMessage())
                 .startsWith("New size: ").contains("panic demand"));
@@ -108,11 +112,12 @@ class AutoscalingTest {
             await().atMost(Duration.ofSeconds(10)).until(() -> light.ok() > before + 10);
             light.stop();
             assertThat(light.failures()).isEmpty();
+            served += light.ok();
         }
         assertThat(app().getStatus().autoscaling().mode()).isEqualTo("Stable");
         System.out.printf("autoscaling in the sandbox: spec.replicas 1 -> 4 %.1f s after the load started, 4 upstreams"
-                        + " after %.1f s; back to 1 %.1f s after it stopped%n", seconds(toReplicas), seconds(toReady),
-                seconds(toOne));
+                        + " after %.1f s; back to 1 %.1f s after it stopped; %d requests, none failed%n", seconds(toReplicas),
+                seconds(toReady), seconds(toOne), served);
         sandbox.kubectl("delete", "-f", manifest.toString());
     }
 
