@@ -53,8 +53,8 @@ public final class Autoscaler implements AutoCloseable {
     private ScheduledExecutorService loop;
 
     /**
-     * One app's decision, and the app's resourceVersion when the loop last wrote its scale, so that it
-     * does not write the same again before its own write has reached the cache.
+     * One app's decision; the app's resourceVersion when the loop last wrote its scale, so that it does not
+     * write the same again before its own write has reached the cache; and the status it last published.
      */
     private static final class Tracked {
         Decision decision;
@@ -146,16 +146,23 @@ public final class Autoscaler implements AutoCloseable {
                 t.writtenOver = version;
             }
         }
-        AutoscalingStatus previous = t.status != null ? t.status : targets.decision(app).orElse(app.getStatus() == null
-                ? null : app.getStatus().autoscaling());
         String mode = outcome.mode() == Mode.PANIC ? "Panic" : "Stable";
-        if (scaled || previous == null || !mode.equals(previous.mode())) {
-            t.status = new AutoscalingStatus(mode, scaled || previous == null ? outcome.replicas()
-                    : previous.desiredReplicas(), round(outcome.demand()),
-                    scaled ? now.truncatedTo(ChronoUnit.SECONDS).toString()
-                            : previous == null ? null : previous.lastScaleTime());
-            targets.publish(app, t.status);
+        double demand = Math.round(outcome.demand() * 100) / 100.0;
+        AutoscalingStatus last = t.status != null ? t.status
+                : app.getStatus() == null ? null : app.getStatus().autoscaling();
+        AutoscalingStatus next;
+        if (scaled) {
+            String at = now.truncatedTo(ChronoUnit.SECONDS).toString();
+            next = new AutoscalingStatus(mode, outcome.replicas(), demand, at);
+        } else if (last == null) {
+            next = new AutoscalingStatus(mode, current, demand, null);
+        } else if (!mode.equals(last.mode())) {
+            next = new AutoscalingStatus(mode, last.desiredReplicas(), demand, last.lastScaleTime());
+        } else {
+            return; // nothing worth a status write: the demand alone changes every round
         }
+        t.status = next;
+        targets.publish(app, next);
     }
 
     /** Writes spec.replicas through the scale subresource, as an HPA does; false if the write failed. */
@@ -179,9 +186,5 @@ public final class Autoscaler implements AutoCloseable {
         LOG.info("{}/{}: {}", ns, name, message);
         events.record(client, app, new Notice(Notice.NORMAL, RESCALED, message));
         return true;
-    }
-
-    private static double round(double demand) {
-        return Math.round(demand * 100) / 100.0;
     }
 }

@@ -34,7 +34,8 @@ public record ProxiedAppSpec(
         @Min(0)
         @Default("1")
         @JsonPropertyDescription("Number of backend pods. The scale subresource sets this field, so"
-                + " `kubectl scale` and a HorizontalPodAutoscaler target the ProxiedApp itself.")
+                + " `kubectl scale` and a HorizontalPodAutoscaler target the ProxiedApp itself. With"
+                + " spec.autoscaling the operator sets it.")
         Integer replicas,
 
         @Min(1)
