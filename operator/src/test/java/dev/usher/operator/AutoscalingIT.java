@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalDouble;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -57,7 +58,7 @@ class AutoscalingIT {
         operatorClient = LOG.client(client.getConfiguration());
         DemandSource demand = (app, proxies) -> {
             Double d = DEMAND.get(app.getMetadata().getName());
-            return d == null ? OptionalDouble.empty() : OptionalDouble.of(d);
+            return CompletableFuture.completedFuture(d == null ? OptionalDouble.empty() : OptionalDouble.of(d));
         };
         operator = new UsherOperator(TestApps.config(Duration.ofMinutes(10), NS), operatorClient, () -> { }, demand);
         operator.start();

@@ -16,12 +16,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
-import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalDouble;
-import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -105,12 +105,11 @@ public final class Autoscaler implements AutoCloseable {
         }
     }
 
-    /** One round over every autoscaled app. */
+    /** One round over every autoscaled app: every app's proxies are asked at once, then each app decides. */
     void tick() {
         Instant now = clock.instant();
-        Set<ResourceID> active = new HashSet<>();
+        Map<ResourceID, Round> rounds = new LinkedHashMap<>();
         for (ProxiedApp app : targets.autoscaled()) {
-            ResourceID id = ResourceID.fromResource(app);
             Policy policy;
             try {
                 policy = Policy.of(app.getSpec());
@@ -120,19 +119,30 @@ public final class Autoscaler implements AutoCloseable {
             if (!targets.horizontalPodAutoscalers(app).isEmpty()) {
                 continue; // refused together: the status says so, and an HPA's writes are left alone
             }
-            active.add(id);
-            Tracked t = tracked.computeIfAbsent(id, k -> new Tracked(new Decision(policy)));
-            if (!t.decision.policy().equals(policy)) {
-                t.decision = new Decision(policy);
+            rounds.put(ResourceID.fromResource(app), new Round(app, policy, demand.demand(app, targets.proxies(app))));
+        }
+        rounds.forEach((id, round) -> {
+            Tracked t = tracked.computeIfAbsent(id, k -> new Tracked(new Decision(round.policy())));
+            if (!t.decision.policy().equals(round.policy())) {
+                t.decision = new Decision(round.policy());
             }
-            OptionalDouble sample = demand.demand(app, targets.proxies(app));
+            OptionalDouble sample;
+            try {
+                sample = round.demand().join();
+            } catch (RuntimeException e) {
+                LOG.debug("{}: no demand this round: {}", id, e.toString());
+                sample = OptionalDouble.empty();
+            }
             if (sample.isPresent()) {
                 t.decision.record(now, sample.getAsDouble());
             }
-            step(app, t, now);
-        }
-        tracked.keySet().retainAll(active);
-        targets.retain(active);
+            step(round.app(), t, now);
+        });
+        tracked.keySet().retainAll(rounds.keySet());
+        targets.retain(rounds.keySet());
+    }
+
+    private record Round(ProxiedApp app, Policy policy, CompletableFuture<OptionalDouble> demand) {
     }
 
     private void step(ProxiedApp app, Tracked t, Instant now) {

@@ -46,9 +46,9 @@ public final class ProxyAdminProbe implements DemandSource {
     }
 
     @Override
-    public OptionalDouble demand(ProxiedApp app, List<ProxyEndpoint> proxies) {
+    public CompletableFuture<OptionalDouble> demand(ProxiedApp app, List<ProxyEndpoint> proxies) {
         if (proxies.stream().noneMatch(ProxyEndpoint::ready)) {
-            return OptionalDouble.empty();
+            return CompletableFuture.completedFuture(OptionalDouble.empty());
         }
         List<CompletableFuture<Double>> answers = new ArrayList<>();
         for (ProxyEndpoint proxy : proxies) {
@@ -65,15 +65,17 @@ public final class ProxyAdminProbe implements DemandSource {
                         return proxy.ready() ? Double.NaN : 0.0;
                     }));
         }
-        double sum = 0;
-        for (CompletableFuture<Double> answer : answers) {
-            double d = answer.join();
-            if (Double.isNaN(d)) {
-                return OptionalDouble.empty();
+        return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).thenApply(done -> {
+            double sum = 0;
+            for (CompletableFuture<Double> answer : answers) {
+                double d = answer.join();
+                if (Double.isNaN(d)) {
+                    return OptionalDouble.empty();
+                }
+                sum += d;
             }
-            sum += d;
-        }
-        return OptionalDouble.of(sum);
+            return OptionalDouble.of(sum);
+        });
     }
 
     /** One proxy's demand from its /upstreams document. */

@@ -64,7 +64,7 @@ class ProxyAdminProbeTest {
     void sumsTheProxiesOverHttp() throws Exception {
         int port = serve(200, UPSTREAMS);
         ProxyAdminProbe probe = new ProxyAdminProbe(port);
-        assertThat(probe.demand(APP, List.of(new ProxyEndpoint("127.0.0.1", true))))
+        assertThat(probe.demand(APP, List.of(new ProxyEndpoint("127.0.0.1", true))).join())
                 .isEqualTo(OptionalDouble.of(8.0));
     }
 
@@ -74,16 +74,16 @@ class ProxyAdminProbeTest {
         ProxyAdminProbe probe = new ProxyAdminProbe(port);
         // 127.0.0.2 is loopback too, and nothing listens there on that port.
         assertThat(probe.demand(APP, List.of(new ProxyEndpoint("127.0.0.1", true),
-                new ProxyEndpoint("127.0.0.2", true)))).isEmpty();
+                new ProxyEndpoint("127.0.0.2", true))).join()).isEmpty();
         // A proxy not ready yet (or stopping) may be silent: the others' sum stands.
         assertThat(probe.demand(APP, List.of(new ProxyEndpoint("127.0.0.1", true),
-                new ProxyEndpoint("127.0.0.2", false)))).isEqualTo(OptionalDouble.of(8.0));
-        assertThat(probe.demand(APP, List.of())).isEmpty();
+                new ProxyEndpoint("127.0.0.2", false))).join()).isEqualTo(OptionalDouble.of(8.0));
+        assertThat(probe.demand(APP, List.of()).join()).isEmpty();
     }
 
     @Test
     void anErrorStatusLeavesNoSample() throws Exception {
         int port = serve(503, "draining\n");
-        assertThat(new ProxyAdminProbe(port).demand(APP, List.of(new ProxyEndpoint("127.0.0.1", true)))).isEmpty();
+        assertThat(new ProxyAdminProbe(port).demand(APP, List.of(new ProxyEndpoint("127.0.0.1", true))).join()).isEmpty();
     }
 }
