@@ -465,7 +465,10 @@ final class ProxyExchange implements UpstreamListener {
             px.outliers().success(upstream);
         }
         end(Ending.COMPLETE, true);
-        client.exchangeEnded(responseKeepAlive, clientCtx.writeAndFlush(last));
+        // Only a closing connection waits for its last write: a kept-alive one needs no promise per response.
+        boolean closing = !responseKeepAlive || client.lastResponse();
+        client.exchangeEnded(responseKeepAlive,
+                closing ? clientCtx.writeAndFlush(last) : clientCtx.writeAndFlush(last, clientCtx.voidPromise()));
     }
 
     private void switchToTunnel() {

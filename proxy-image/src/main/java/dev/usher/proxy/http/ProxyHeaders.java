@@ -1,6 +1,7 @@
 package dev.usher.proxy.http;
 
 import dev.usher.proxy.http.validation.RequestCheck;
+import dev.usher.proxy.http.validation.Tokens;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -9,6 +10,7 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AsciiString;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -122,16 +124,24 @@ final class ProxyHeaders {
 
     private static void removeNamedByConnection(HttpHeaders h) {
         List<String> named = null;
-        for (String value : h.getAll(HttpHeaderNames.CONNECTION)) {
-            for (String token : value.split(",")) {
-                String t = token.trim();
-                if (!t.isEmpty() && !RequestCheck.isEndToEndOnly(t)) {
-                    if (named == null) {
-                        named = new ArrayList<>(2);
+        boolean close = false;
+        for (Iterator<? extends CharSequence> it = h.valueCharSequenceIterator(HttpHeaderNames.CONNECTION); it.hasNext(); ) {
+            Tokens t = new Tokens(it.next());
+            while (t.next()) {
+                if (t.is(HttpHeaderValues.CLOSE)) {
+                    close = true; // a header named Close goes too, as any other named one
+                } else if (!t.is(HttpHeaderValues.KEEP_ALIVE)) { // Keep-Alive is in HOP_BY_HOP: removed anyway
+                    if (!RequestCheck.isEndToEndOnly(t)) {
+                        if (named == null) {
+                            named = new ArrayList<>(2);
+                        }
+                        named.add(t.text());
                     }
-                    named.add(t);
                 }
             }
+        }
+        if (close) {
+            h.remove(HttpHeaderValues.CLOSE);
         }
         if (named != null) {
             named.forEach(h::remove);

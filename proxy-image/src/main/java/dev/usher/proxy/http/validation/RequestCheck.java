@@ -8,6 +8,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AsciiString;
 import java.net.InetSocketAddress;
+import java.util.Iterator;
 import java.util.List;
 
 /**
@@ -24,9 +25,12 @@ public final class RequestCheck {
     /** Null when the request may be forwarded (its target and Host possibly rewritten), else why not. */
     public static BadRequest check(HttpRequest request, InetSocketAddress local) {
         HttpHeaders h = request.headers();
-        List<String> hosts = h.getAll(HttpHeaderNames.HOST);
-        if (hosts.size() > 1) {
-            return bad("more than one Host header");
+        Iterator<? extends CharSequence> hosts = h.valueCharSequenceIterator(HttpHeaderNames.HOST);
+        if (hosts.hasNext()) {
+            hosts.next();
+            if (hosts.hasNext()) {
+                return bad("more than one Host header");
+            }
         }
         BadRequest target = checkTarget(request);
         if (target != null) {
@@ -123,11 +127,11 @@ public final class RequestCheck {
         if (!h.contains(HttpHeaderNames.CONNECTION)) {
             return null; // the common case, without the list getAll makes
         }
-        for (String value : h.getAll(HttpHeaderNames.CONNECTION)) {
-            for (String token : value.split(",")) {
-                String t = token.trim();
+        for (Iterator<? extends CharSequence> it = h.valueCharSequenceIterator(HttpHeaderNames.CONNECTION); it.hasNext(); ) {
+            Tokens t = new Tokens(it.next());
+            while (t.next()) {
                 if (isEndToEndOnly(t)) {
-                    return bad("Connection names " + t);
+                    return bad("Connection names " + t.text());
                 }
             }
         }
@@ -177,6 +181,12 @@ public final class RequestCheck {
         return AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.HOST)
                 || AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.CONTENT_LENGTH)
                 || AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.TRANSFER_ENCODING);
+    }
+
+    /** {@link #isEndToEndOnly(String)} for a token still in its header value. */
+    public static boolean isEndToEndOnly(Tokens token) {
+        return token.is(HttpHeaderNames.HOST) || token.is(HttpHeaderNames.CONTENT_LENGTH)
+                || token.is(HttpHeaderNames.TRANSFER_ENCODING);
     }
 
     private static BadRequest bad(String reason) {
