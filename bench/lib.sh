@@ -155,11 +155,17 @@ EOF
   start_bg "$d/stdout.log" nginx -p "$d/" -c "$d/nginx.conf" -e "$d/error.log" -g 'daemon off;'
 }
 
+# The JVM flags the proxy image ships with (its Dockerfile's JAVA_TOOL_OPTIONS), under -XX:MaxRAM=256m standing in
+# for the default container limit of 256 MiB: the benchmark measures the proxy as a pod runs it.
+usher_jvm_flags() {
+  echo "-XX:MaxRAM=256m $(sed -n 's/^ENV JAVA_TOOL_OPTIONS="\(.*\)"$/\1/p' "$REPO_ROOT/proxy-image/Dockerfile")"
+}
+
 usher_start() {  # LOGFILE PORT ADMIN ARGS... -> LAST_PID; JAVA_OPTS in USHER_JAVA_OPTS
   local logf=$1 port=$2 admin=$3
   shift 3
-  # shellcheck disable=SC2086 # USHER_JAVA_OPTS is a list of flags
-  start_bg "$logf" java -Xmx256m ${USHER_JAVA_OPTS:-} -jar "$TMP/usher-proxy.jar" \
+  # shellcheck disable=SC2046,SC2086 # both are lists of flags
+  start_bg "$logf" java $(usher_jvm_flags) ${USHER_JAVA_OPTS:-} -jar "$TMP/usher-proxy.jar" \
     --listen "127.0.0.1:$port" --admin "127.0.0.1:$admin" "$@"
 }
 

@@ -67,7 +67,7 @@ setup_run proxy-bench
   echo "load: wrk --latency -t$THREADS -c$CONNECTIONS -d${DURATION_S}s, $ROUNDS interleaved rounds"
   echo "backend: nginx, $BACKEND_WORKERS worker(s), return 200 with a 100-byte body"
   ((IDLE_CONNS == 0)) || echo "idle: $IDLE_CONNS connections, $IDLE_WORKERS workers or event loops each"
-  echo "usher: java -Xmx256m ${USHER_JAVA_OPTS:-}-jar usher-proxy.jar --event-loops N"
+  echo "usher: java $(usher_jvm_flags) ${USHER_JAVA_OPTS:-}-jar usher-proxy.jar --event-loops N"
 } >>"$RAW/meta.txt"
 
 BODY="usher-bench backend fixed body $(printf 'x%.0s' {1..69})"
