@@ -63,7 +63,7 @@ def parse_wrk(path):
 def parse_snap(path, clk_tck):
     """Wall clock (s), and per server group: CPU seconds (utime + stime of all its processes) and
     RSS (KiB, summed over its processes); the kernel's ListenDrops."""
-    snap = {"time": None, "cpu": Counter(), "rss": Counter(), "listen_drops": None}
+    snap = {"time": None, "cpu": Counter(), "user": Counter(), "rss": Counter(), "listen_drops": None}
     netstat = []
     for line in path.read_text().splitlines():
         kind, _, rest = line.partition(" ")
@@ -73,6 +73,7 @@ def parse_snap(path, clk_tck):
             group, stat = rest.split(" ", 1)
             fields = stat.rsplit(")", 1)[1].split()
             snap["cpu"][group] += (int(fields[11]) + int(fields[12])) / clk_tck  # utime, stime
+            snap["user"][group] += int(fields[11]) / clk_tck
         elif kind == "status":
             group, _, value = rest.partition(" ")
             if value:
@@ -104,6 +105,7 @@ def load_runs(raw, m):
                     used = after["cpu"][group] - before["cpu"][group]
                     run[f"{group}_cpu_us"] = used * 1e6 / wrk["requests"]
                     run[f"{group}_cpu_pct"] = used / secs * 100
+                    run[f"{group}_user_us"] = (after["user"][group] - before["user"][group]) * 1e6 / wrk["requests"]
                 run["rss_mib"] = mid["rss"]["target"] / 1024
                 if before["listen_drops"] is not None:
                     run["listen_drops"] = after["listen_drops"] - before["listen_drops"]
@@ -112,7 +114,7 @@ def load_runs(raw, m):
 
 
 # ---------------------------------------------------------------------------------- summaries --
-FIELDS = ["rps", "p50", "p99", "target_cpu_us", "target_cpu_pct", "backend_cpu_us", "rss_mib"]
+FIELDS = ["rps", "p50", "p99", "target_cpu_us", "target_user_us", "target_cpu_pct", "backend_cpu_us", "rss_mib"]
 
 
 def summarize(runs):
@@ -247,18 +249,19 @@ def report(kind, raw, out):
            "Each target was measured once per round, rounds interleaved (order rotated each round); the medians"
            " are over the rounds without errors. CPU is utime + stime from `/proc/PID/stat` of all the target's"
            " processes (nginx: master and workers) between the start and the end of the wrk run, divided by the"
-           " requests wrk completed; CPU % is the same time over the run's wall clock (100 % = one core). RSS is"
+           " requests wrk completed; *user* is the utime part of it (the rest is the kernel's: system calls, the"
+           " loopback TCP stack, scheduling); CPU % is the same time over the run's wall clock (100 % = one core). RSS is"
            " VmRSS summed over the target's processes, halfway through the run.", "",
-           "| target | workers | rounds ok | req/s | req/s min–max | p50 ms | p99 ms | CPU µs/req | CPU % "
-           "| backend CPU µs/req | RSS under load MiB |",
-           "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+           "| target | workers | rounds ok | req/s | req/s min–max | p50 ms | p99 ms | CPU µs/req | of which user "
+           "| CPU % | backend CPU µs/req | RSS under load MiB |",
+           "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for n in workers:
         for t in targets:
             s = summary.get((t, n))
             if s:
                 md.append(f"| {t} | {n} | {s['ok']}/{s['rounds']} | {fmt(s['rps'])} | {fmt(s['rps_min'])}–"
                           f"{fmt(s['rps_max'])} | {fmt(s['p50'], 2)} | {fmt(s['p99'], 2)} | "
-                          f"{fmt(s['target_cpu_us'], 1)} | {fmt(s['target_cpu_pct'])} | "
+                          f"{fmt(s['target_cpu_us'], 1)} | {fmt(s['target_user_us'], 1)} | {fmt(s['target_cpu_pct'])} | "
                           f"{fmt(s['backend_cpu_us'], 1)} | {fmt(s['rss_mib'], 1)} |")
     if "usher" in targets and refs:
         md += ["", "## Ratios of Usher's medians to the others'", "",
