@@ -23,6 +23,7 @@ final class HeadScanner implements ByteScanner {
     /** Longer than any registered method (the longest has 17 characters); a longer first word is not a method. */
     static final int MAX_METHOD = 32;
     private static final int MAX_EMPTY_LINE_BYTES = 32;
+    private static final String HTTP_SLASH = "HTTP/";
 
     private static final byte SP = ' ';
     private static final byte HT = '\t';
@@ -209,7 +210,7 @@ final class HeadScanner implements ByteScanner {
     }
 
     private void endOfRequestLine() {
-        if (version.length() != 8 || !version.toString().startsWith("HTTP/") || !isDigit(version.charAt(5))
+        if (version.length() != 8 || !startsWithHttp(version) || !isDigit(version.charAt(5))
                 || version.charAt(6) != '.' || !isDigit(version.charAt(7))) {
             fail(HttpResponseStatus.BAD_REQUEST, "malformed HTTP version");
         } else if (version.charAt(5) != '1') {
@@ -221,6 +222,16 @@ final class HeadScanner implements ByteScanner {
 
     private void fail(HttpResponseStatus status, String reason) {
         failure = new BadRequest(status, reason);
+    }
+
+    /** {@code "HTTP/"} at the start, compared in place: a version string per request would be garbage. */
+    private static boolean startsWithHttp(CharSequence v) {
+        for (int i = 0; i < HTTP_SLASH.length(); i++) {
+            if (v.charAt(i) != HTTP_SLASH.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean isDigit(char c) {
