@@ -36,10 +36,14 @@ public class ProxyDeployment extends OwnedResource<Deployment> {
      * each for 1,000 slow clients), and the serial collector: a proxy pod has a core or two and a small heap,
      * where Serial's cheap barriers and no background threads beat G1. Measured with -XX:MaxRAM=256m standing in
      * for the limit, under wrk with 50 then 1,000 connections on 2 event loops: 135 MiB RSS at most (173 MiB with
-     * the image's previous MaxRAMPercentage=70). Exit on OOM, to be restarted, rather than limp on.
+     * the image's previous MaxRAMPercentage=70). The heap starts at that size (InitialRAMPercentage): Serial sizes
+     * its young generation from the heap it has, and the default start, 1/64 of the limit, left a 5 MiB eden, a young
+     * collection every 2,000 requests; at full size, under wrk -c50 on 1 event loop, 1 young collection a second
+     * instead of 10, GC time per request 0.08 µs instead of 0.72 (jstat). Exit on OOM, to be restarted, rather than
+     * limp on.
      */
-    public static final String JVM_OPTIONS = "-XX:MaxRAMPercentage=40 -XX:MaxDirectMemorySize=64m -XX:+UseSerialGC"
-            + " -XX:+ExitOnOutOfMemoryError";
+    public static final String JVM_OPTIONS = "-XX:MaxRAMPercentage=40 -XX:InitialRAMPercentage=40"
+            + " -XX:MaxDirectMemorySize=64m -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError";
 
     @Override
     public String name(ProxiedApp app) {
