@@ -89,7 +89,7 @@ public final class ProxyServer implements AdminEndpoints {
             case HTTP -> new HttpBackend(config.limits().maxHeaderSize());
             case UWSGI -> new UwsgiBackend(config.upstream().uwsgi(), config.limits().maxHeaderSize(), config.limits().maxBodySize());
         };
-        connections = new ConnectionPools(workers, transport.socketChannel(), Transport.ALLOCATOR, protocol,
+        connections = new ConnectionPools(workers, transport.socketChannel(), protocol,
                 config.timeouts().connect(), config.timeouts().upstreamIdle(), config.maxIdlePerUpstream());
         pool.addRemovalListener(connections);
 
@@ -124,7 +124,6 @@ public final class ProxyServer implements AdminEndpoints {
                 .option(ChannelOption.SO_BACKLOG, 4096)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
-                .childOption(ChannelOption.ALLOCATOR, Transport.ALLOCATOR)
                 .childHandler(new ClientChannelInitializer(px, clients))
                 .bind(config.listen().toAddress())
                 .sync()

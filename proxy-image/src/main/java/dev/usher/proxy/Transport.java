@@ -1,7 +1,5 @@
 package dev.usher.proxy;
 
-import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
@@ -18,13 +16,6 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 /** Native epoll on Linux when its library loads, Java NIO elsewhere; the rest of the proxy does not care which. */
 public record Transport(String name, IoHandlerFactory ioHandlers, Class<? extends ServerChannel> serverChannel,
                         Class<? extends Channel> socketChannel) {
-
-    /**
-     * The buffers of every proxied connection, client and upstream. Netty 4.2's default, the adaptive allocator,
-     * cost 2 to 3 µs more CPU per proxied request than the pooled one with its per-event-loop caches (wrk -c50,
-     * 1 event loop: user time 11.7 to 13.3 µs against 9.1 to 9.6 µs, bench/results/proxy-bench.md).
-     */
-    public static final ByteBufAllocator ALLOCATOR = PooledByteBufAllocator.DEFAULT;
 
     public static Transport best() {
         if (Epoll.isAvailable()) {

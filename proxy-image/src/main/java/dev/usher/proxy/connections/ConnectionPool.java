@@ -3,7 +3,6 @@ package dev.usher.proxy.connections;
 import dev.usher.proxy.endpoints.Upstream;
 import dev.usher.proxy.protocols.BackendProtocol;
 import io.netty.bootstrap.Bootstrap;
-import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
@@ -28,7 +27,7 @@ public final class ConnectionPool {
     private final BackendProtocol protocol;
     private final Map<Upstream, ArrayDeque<Channel>> idle = new HashMap<>();
 
-    ConnectionPool(EventLoop loop, Class<? extends Channel> channelType, ByteBufAllocator allocator, BackendProtocol protocol,
+    ConnectionPool(EventLoop loop, Class<? extends Channel> channelType, BackendProtocol protocol,
                    Duration connectTimeout, Duration idleTimeout, int maxIdlePerUpstream) {
         this.loop = loop;
         this.protocol = protocol;
@@ -39,7 +38,6 @@ public final class ConnectionPool {
                 .channel(channelType)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))
                 .option(ChannelOption.TCP_NODELAY, true)
-                .option(ChannelOption.ALLOCATOR, allocator)
                 .handler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {

@@ -3,7 +3,6 @@ package dev.usher.proxy.connections;
 import dev.usher.proxy.endpoints.Upstream;
 import dev.usher.proxy.endpoints.UpstreamPool;
 import dev.usher.proxy.protocols.BackendProtocol;
-import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
@@ -17,12 +16,11 @@ import java.util.concurrent.CompletableFuture;
 public final class ConnectionPools implements UpstreamPool.RemovalListener {
     private final Map<EventExecutor, ConnectionPool> byLoop = new IdentityHashMap<>();
 
-    public ConnectionPools(EventLoopGroup group, Class<? extends Channel> channelType, ByteBufAllocator allocator,
-                           BackendProtocol protocol,
+    public ConnectionPools(EventLoopGroup group, Class<? extends Channel> channelType, BackendProtocol protocol,
                            Duration connectTimeout, Duration idleTimeout, int maxIdlePerUpstream) {
         for (EventExecutor executor : group) {
             EventLoop loop = (EventLoop) executor;
-            byLoop.put(loop, new ConnectionPool(loop, channelType, allocator, protocol, connectTimeout, idleTimeout, maxIdlePerUpstream));
+            byLoop.put(loop, new ConnectionPool(loop, channelType, protocol, connectTimeout, idleTimeout, maxIdlePerUpstream));
         }
     }
 
