@@ -324,6 +324,10 @@ def report(kind, raw, out):
                   f"{fmt(r.get('target_cpu_us'), 1)} | {fmt(r.get('target_cpu_pct'))} | "
                   f"{fmt(r.get('backend_cpu_us'), 1)} | {r.get('listen_drops', 'n/a')} |")
     md += ["", f"Raw files (wrk output, /proc snapshots): `raw/{kind}/`; every run as CSV: `{name}.csv`."]
+    # Written by hand (what changed, and what each change was measured to do), kept with the figures it explains.
+    notes = Path(__file__).resolve().parent / f"{kind}-optimisations.md"
+    if notes.exists():
+        md += ["", notes.read_text().rstrip()]
     profiles = sorted(raw.glob("usher-w*.jfr"))
     if profiles:
         md += ["", f"CPU and allocation profile of Usher (one extra run under JFR per worker count): [{kind}-profile.md]"
