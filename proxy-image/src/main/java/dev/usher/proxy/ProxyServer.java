@@ -11,6 +11,7 @@ import dev.usher.proxy.balancing.SlowStart;
 import dev.usher.proxy.balancing.UpstreamPicker;
 import dev.usher.proxy.balancing.WaitQueue;
 import dev.usher.proxy.config.HostPort;
+import dev.usher.proxy.config.ConfigException;
 import dev.usher.proxy.config.ProxyConfig;
 import dev.usher.proxy.connections.ConnectionPools;
 import dev.usher.proxy.discovery.EndpointCondition;
@@ -44,6 +45,8 @@ import java.util.HashSet;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.nio.file.Path;
+import java.nio.file.Files;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -71,6 +74,12 @@ public final class ProxyServer implements AdminEndpoints {
 
     private ProxyServer(ProxyConfig config) throws InterruptedException {
         this.config = config;
+        Path spill = config.buffering().directory();
+        if (config.buffering().request() && !(Files.isDirectory(spill) && Files.isWritable(spill))) {
+            // Found now rather than as a 500 on the first body over buffering.memory.
+            throw new ConfigException("buffering.directory: " + spill + " is not a writable directory; request bodies"
+                    + " over buffering.memory go there");
+        }
         pool = new UpstreamPool();
         source = config.upstream().kubernetes() != null
                 ? new KubernetesSource(config.upstream().kubernetes())

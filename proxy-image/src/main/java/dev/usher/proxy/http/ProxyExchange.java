@@ -232,13 +232,16 @@ final class ProxyExchange implements UpstreamListener {
         upstreamChannel = f.channel();
         upstreamHandler = upstreamChannel.pipeline().get(UpstreamHandler.class);
         upstreamHandler.attach(this);
-        upstreamChannel.write(head, upstreamChannel.voidPromise());
         if (buffer != null) {
+            upstreamChannel.write(px.protocol().withBodyLength(head, buffer.size()), upstreamChannel.voidPromise());
             phase = Phase.WAITING;
+            // From now, not from the body's end: a backend that never reads the body must not hold the request.
+            startResponseTimer();
             buffer.rewind();
             writeBuffered();
             return;
         }
+        upstreamChannel.write(head, upstreamChannel.voidPromise());
         if (!hasBody) {
             if (requestComplete) {
                 upstreamChannel.write(LastHttpContent.EMPTY_LAST_CONTENT, upstreamChannel.voidPromise());
@@ -311,12 +314,10 @@ final class ProxyExchange implements UpstreamListener {
         }
     }
 
-    /** Writes what the upstream takes of the buffered body; the response timer starts once all of it is sent. */
+    /** Writes what the upstream takes of the buffered body. */
     private void writeBuffered() {
         try {
-            if (buffer.writeTo(upstreamChannel)) {
-                startResponseTimer();
-            }
+            buffer.writeTo(upstreamChannel);
         } catch (IOException e) {
             fail(HttpResponseStatus.INTERNAL_SERVER_ERROR, "cannot read the buffered request body: " + e);
         }

@@ -32,10 +32,12 @@ final class RequestBuffer {
     private ByteBuf memory;
     private FileChannel file;
     private long fileSize;
+    private long size;
 
     private boolean memoryWritten;
     private long filePosition;
     private boolean written;
+    private boolean writing;
 
     RequestBuffer(ByteBufAllocator alloc, long memoryLimit, Path directory) {
         this.alloc = alloc;
@@ -51,6 +53,7 @@ final class RequestBuffer {
             if (n == 0) {
                 return;
             }
+            size += n;
             long inMemory = memory == null ? 0 : memory.readableBytes();
             if (file == null && inMemory + n <= memoryLimit) {
                 if (memory == null) {
@@ -68,6 +71,11 @@ final class RequestBuffer {
         } finally {
             content.release();
         }
+    }
+
+    /** The body's length, in bytes. */
+    long size() {
+        return size;
     }
 
     /** Whether part of the body went to a file. */
@@ -89,43 +97,52 @@ final class RequestBuffer {
 
     /**
      * Writes as much of the body as the channel takes and flushes it; call again when it turns writable. A flush
-     * that makes the channel writable again calls this from within itself (through the exchange): the position is
-     * this object's, so the inner call goes on where the outer stopped.
-     *
-     * @return whether the whole body has been written
+     * that drains the channel fires that event from within this method (through the exchange): the inner call
+     * returns at once and this one goes on.
      */
-    boolean writeTo(Channel upstream) throws IOException {
-        if (!memoryWritten) {
-            memoryWritten = true;
-            if (memory != null) {
-                upstream.write(new DefaultHttpContent(memory.retainedDuplicate()), upstream.voidPromise());
-            }
+    void writeTo(Channel upstream) throws IOException {
+        if (writing) {
+            return;
         }
-        while (filePosition < fileSize) {
-            if (!upstream.isWritable()) {
-                upstream.flush();
-                return false;
+        writing = true;
+        try {
+            if (!memoryWritten) {
+                memoryWritten = true;
+                if (memory != null) {
+                    upstream.write(new DefaultHttpContent(memory.retainedDuplicate()), upstream.voidPromise());
+                }
             }
-            int n = (int) Math.min(FILE_CHUNK, fileSize - filePosition);
-            ByteBuf chunk = alloc.buffer(n);
-            try {
-                while (chunk.writerIndex() < n) {
-                    int read = chunk.writeBytes(file, filePosition + chunk.writerIndex(), n - chunk.writerIndex());
-                    if (read < 0) {
-                        throw new IOException("the buffered body's file ended early");
+            while (filePosition < fileSize) {
+                if (!upstream.isWritable()) {
+                    upstream.flush();
+                    if (!upstream.isWritable()) {
+                        return;
                     }
                 }
-            } catch (IOException | RuntimeException e) {
-                chunk.release();
-                throw e;
+                upstream.write(new DefaultHttpContent(readChunk()), upstream.voidPromise());
             }
-            filePosition += n;
-            upstream.write(new DefaultHttpContent(chunk), upstream.voidPromise());
+            written = true;
+            upstream.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT, upstream.voidPromise());
+        } finally {
+            writing = false;
         }
-        // Before the write: its flush can turn the channel writable and call this again, which must find it done.
-        written = true;
-        upstream.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT, upstream.voidPromise());
-        return true;
+    }
+
+    private ByteBuf readChunk() throws IOException {
+        int n = (int) Math.min(FILE_CHUNK, fileSize - filePosition);
+        ByteBuf chunk = alloc.buffer(n);
+        try {
+            while (chunk.writerIndex() < n) {
+                if (chunk.writeBytes(file, filePosition + chunk.writerIndex(), n - chunk.writerIndex()) < 0) {
+                    throw new IOException("the buffered body's file ended early");
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            chunk.release();
+            throw e;
+        }
+        filePosition += n;
+        return chunk;
     }
 
     /** Frees the memory and the file; safe to call more than once. */

@@ -20,6 +20,14 @@ public interface BackendProtocol {
      */
     PreparedHead prepare(HttpRequest request, ClientInfo client);
 
+    /**
+     * The head for a body the proxy has read whole ({@code buffering.request}), whose length is now known; the
+     * prepared head when nothing changes.
+     */
+    default Object withBodyLength(Object head, long length) {
+        return head;
+    }
+
     /** Whether connections can be upgraded to a raw tunnel after {@code 101 Switching Protocols}. */
     default boolean supportsUpgrade() {
         return true;

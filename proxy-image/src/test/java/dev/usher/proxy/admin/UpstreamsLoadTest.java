@@ -30,7 +30,7 @@ class UpstreamsLoadTest {
              RawHttp busy = new RawHttp(proxy.port());
              RawHttp first = new RawHttp(proxy.port());
              RawHttp second = new RawHttp(proxy.port())) {
-            busy.send("GET /slow?ms=1500 HTTP/1.1\r\nHost: a\r\n\r\n");
+            busy.send("GET /slow?ms=8000 HTTP/1.1\r\nHost: a\r\n\r\n");
             await().atMost(Duration.ofSeconds(5)).until(() -> slow.inFlight() == 1);
             first.send("GET /hello HTTP/1.1\r\nHost: a\r\n\r\n");
             second.send("GET /hello HTTP/1.1\r\nHost: a\r\n\r\n");

@@ -1,11 +1,17 @@
 package dev.usher.proxy.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.usher.proxy.ProxyServer;
+import dev.usher.proxy.config.ConfigException;
+import dev.usher.proxy.config.ConfigLoader;
 import dev.usher.proxy.testing.ProxyFixture;
 import dev.usher.proxy.testing.RawHttp;
 import dev.usher.proxy.testing.TestBackend;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -38,5 +44,32 @@ class RequestBufferingTest {
             assertThat(client.readHeadOnly()).startsWith("HTTP/1.1 200 ");
             assertThat(client.readChunkedBody()).as("a chunked body").isEqualTo(body);
         }
+    }
+
+    /** The response timeout counts from the connection: a backend that never reads the body does not hold it. */
+    @Test
+    void aBackendThatNeverReadsTheBodyIsAGatewayTimeout() throws Exception {
+        try (ServerSocket deaf = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+             ProxyFixture proxy = new ProxyFixture(List.of("127.0.0.1:" + deaf.getLocalPort()), """
+                     buffering: {request: true, memory: 1Ki}
+                     limits: {maxBodySize: 64Mi}
+                     timeouts: {response: 1s}
+                     retries: {attempts: 1}
+                     """);
+             RawHttp client = new RawHttp(proxy.port())) {
+            int size = 32 << 20;
+            client.send("POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: " + size + "\r\n\r\n").send(new byte[size]);
+            assertThat(client.readResponse()).startsWith("HTTP/1.1 504 ");
+        }
+    }
+
+    @Test
+    void aSpillDirectoryThatIsNotThereStopsTheStart() {
+        assertThatThrownBy(() -> ProxyServer.start(ConfigLoader.fromYaml("""
+                listen: 127.0.0.1:0
+                admin: 127.0.0.1:0
+                upstream: {static: ["127.0.0.1:9"], protocol: uwsgi}
+                buffering: {directory: /nonexistent/usher-spill}
+                """))).isInstanceOf(ConfigException.class).hasMessageContaining("buffering.directory");
     }
 }

@@ -53,6 +53,12 @@ public final class UwsgiBackend implements BackendProtocol {
                 + "); raise it together with uWSGI's --buffer-size");
     }
 
+    /** A chunked body read whole: its vars get the CONTENT_LENGTH now, so the body streams instead of being collected. */
+    @Override
+    public Object withBodyLength(Object head, long length) {
+        return head instanceof UwsgiVars vars && vars.collectsBody() ? vars.withContentLength(length) : head;
+    }
+
     @Override
     public boolean supportsUpgrade() {
         return false;

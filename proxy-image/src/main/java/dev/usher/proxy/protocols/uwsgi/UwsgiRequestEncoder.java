@@ -8,7 +8,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.MessageToMessageEncoder;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import java.util.List;
 
@@ -37,7 +36,7 @@ final class UwsgiRequestEncoder extends MessageToMessageEncoder<Object> {
     protected void encode(ChannelHandlerContext ctx, Object msg, List<Object> out) {
         if (msg instanceof UwsgiVars vars) {
             decoder.expectResponseTo(vars.request().method().equals(HttpMethod.HEAD));
-            if (HttpUtil.isTransferEncodingChunked(vars.request())) {
+            if (vars.collectsBody()) {
                 waitingForBody = vars;
                 body = ctx.alloc().compositeBuffer(Integer.MAX_VALUE);
             } else {

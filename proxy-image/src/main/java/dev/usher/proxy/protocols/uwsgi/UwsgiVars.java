@@ -5,6 +5,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpUtil;
 import io.netty.util.AsciiString;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -38,6 +39,7 @@ final class UwsgiVars {
     private final String pathInfo;
     private final List<Map.Entry<CharSequence, CharSequence>> headers;
     private final int size;
+    private final boolean collectsBody;
 
     UwsgiVars(HttpRequest request, ClientInfo client, long contentLength, Map<String, String> params) {
         this.request = request;
@@ -53,6 +55,7 @@ final class UwsgiVars {
             headers.add(it.next());
         }
         this.size = measure();
+        this.collectsBody = HttpUtil.isTransferEncodingChunked(request);
     }
 
     private UwsgiVars(UwsgiVars of, long contentLength) {
@@ -64,11 +67,20 @@ final class UwsgiVars {
         this.pathInfo = of.pathInfo;
         this.headers = of.headers;
         this.size = measure();
+        this.collectsBody = false;
     }
 
     /** The same vars with the CONTENT_LENGTH of a body that was collected whole (a chunked one). */
     UwsgiVars withContentLength(long contentLength) {
         return new UwsgiVars(this, contentLength);
+    }
+
+    /**
+     * Whether the encoder must collect the body before it can write these vars: a chunked body's CONTENT_LENGTH is
+     * known only at its end, unless the proxy read it whole first ({@link #withContentLength}).
+     */
+    boolean collectsBody() {
+        return collectsBody;
     }
 
     HttpRequest request() {

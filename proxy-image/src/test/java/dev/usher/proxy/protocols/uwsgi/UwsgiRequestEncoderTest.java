@@ -99,6 +99,28 @@ class UwsgiRequestEncoderTest {
         body.release();
     }
 
+    /** With buffering.request the proxy knows the length first: the vars go at once and each piece follows as sent. */
+    @Test
+    void aChunkedBodyReadWholeByTheProxyStreamsWithItsLength() {
+        HttpRequest request = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, "/upload");
+        request.headers().add("Host", "a").add("Transfer-Encoding", "chunked");
+        Object head = new UwsgiBackend(SETTINGS, 16384, 10 << 20).withBodyLength(head(request), 7);
+        channel.writeOutbound(head);
+        ByteBuf packet = nextNonEmpty();
+        packet.skipBytes(4);
+        assertThat(decode(packet)).containsEntry("CONTENT_LENGTH", "7");
+        packet.release();
+
+        channel.writeOutbound(new DefaultHttpContent(Unpooled.copiedBuffer("abc", StandardCharsets.US_ASCII)));
+        ByteBuf first = nextNonEmpty();
+        assertThat(first.toString(StandardCharsets.US_ASCII)).as("the first piece, before the last is written").isEqualTo("abc");
+        first.release();
+        channel.writeOutbound(new DefaultLastHttpContent(Unpooled.copiedBuffer("defg", StandardCharsets.US_ASCII)));
+        ByteBuf rest = readBody();
+        assertThat(rest.toString(StandardCharsets.US_ASCII)).isEqualTo("defg");
+        rest.release();
+    }
+
     @Test
     void bodilessRequestSendsAnEmptyContentLength() {
         HttpRequest request = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/");
