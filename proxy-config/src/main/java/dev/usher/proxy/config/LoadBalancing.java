@@ -1,5 +1,7 @@
 package dev.usher.proxy.config;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.Arrays;
 import java.util.List;
 
@@ -14,13 +16,15 @@ public enum LoadBalancing {
         this.key = key;
     }
 
+    @JsonValue
     public String key() {
         return key;
     }
 
-    /** The algorithm named {@code key}, or null. */
+    @JsonCreator
     public static LoadBalancing fromKey(String key) {
-        return Arrays.stream(values()).filter(v -> v.key.equals(key)).findFirst().orElse(null);
+        return Arrays.stream(values()).filter(v -> v.key.equals(key)).findFirst().orElseThrow(
+                () -> new IllegalArgumentException("'" + key + "' is not one of " + keys()));
     }
 
     public static List<String> keys() {

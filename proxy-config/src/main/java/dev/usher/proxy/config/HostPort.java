@@ -1,5 +1,7 @@
 package dev.usher.proxy.config;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
 import java.net.InetSocketAddress;
 
 /** A literal host and port, as written in config ({@code 127.0.0.1:8080}, {@code [::1]:8080}, {@code :8080}). */
@@ -11,6 +13,7 @@ public record HostPort(String host, int port) {
         }
     }
 
+    @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
     public static HostPort parse(String text) {
         String s = text.trim();
         int colon = s.lastIndexOf(':');
@@ -40,6 +43,7 @@ public record HostPort(String host, int port) {
         return new InetSocketAddress(host, port);
     }
 
+    @JsonValue
     @Override
     public String toString() {
         return host.contains(":") ? "[" + host + "]:" + port : host + ":" + port;
