@@ -3,7 +3,6 @@ package dev.usher.operator;
 import dev.usher.operator.config.OperatorConfig;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import java.util.Arrays;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,16 +15,16 @@ public final class Main {
     }
 
     public static void main(String[] args) {
-        if (Arrays.asList(args).contains("--help")) {
-            System.out.print(OperatorConfig.help());
-            return;
-        }
         OperatorConfig config;
         try {
             config = OperatorConfig.parse(args, System.getenv());
         } catch (IllegalArgumentException e) {
             System.err.println(e.getMessage());
             System.exit(2);
+            return;
+        }
+        if (config == null) {
+            System.out.print(OperatorConfig.help());
             return;
         }
         KubernetesClient client = new KubernetesClientBuilder().build();

@@ -4,6 +4,7 @@ import dev.usher.operator.autoscaling.Targets;
 import dev.usher.operator.config.OperatorConfig;
 import dev.usher.operator.dependent.BackendDeployment;
 import dev.usher.operator.dependent.BackendService;
+import dev.usher.operator.dependent.Inputs;
 import dev.usher.operator.dependent.Labels;
 import dev.usher.operator.dependent.OwnedResource;
 import dev.usher.operator.dependent.ProxyConfigMap;
@@ -19,6 +20,7 @@ import dev.usher.operator.status.Failure;
 import dev.usher.operator.status.Notice;
 import dev.usher.operator.status.StatusCalculator;
 import dev.usher.operator.status.StatusCalculator.Observed;
+import dev.usher.proxy.config.ConfigException;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
@@ -107,8 +109,17 @@ public class ProxiedAppReconciler implements Reconciler<ProxiedApp> {
                     context);
             return UpdateControl.noUpdate();
         }
+        Inputs inputs;
+        try {
+            inputs = Inputs.of(app, config);
+        } catch (ConfigException e) {
+            // a value the schema's pattern lets through but the proxy would refuse, e.g. a fraction of a byte
+            publish(app, StatusCalculator.rejected(app, Failure.INVALID_SPEC, "spec.proxy: " + e.getMessage(), now),
+                    context);
+            return UpdateControl.noUpdate();
+        }
         var workflow = context.managedWorkflowAndDependentResourceContext();
-        workflow.put(OperatorConfig.class, config);
+        workflow.put(Inputs.class, inputs);
         List<Failure> failures = new ArrayList<>();
         workflow.reconcileManagedWorkflow().getErroredDependents().forEach((dependent, e) -> {
             var owned = (OwnedResource<?>) dependent;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.usher.operator.dependent.Checksums;
 import dev.usher.operator.dependent.OwnedResource;
 import dev.usher.operator.dependent.ProxyConfigFile;
 import dev.usher.operator.dependent.ProxyDeployment;
@@ -149,7 +150,7 @@ class OperatorIT {
                 env: [{name: A, value: "1"}, {name: B, value: "2"}]
                 """)).create();
         String before = eventually(() -> checksum("settings", "shop-proxy"));
-        assertThat(before).isEqualTo(sha256(configText("settings")));
+        assertThat(before).isEqualTo(Checksums.sha256(configText("settings")));
 
         patch("settings", "shop", "{\"spec\":{\"protocol\":\"uwsgi\",\"proxy\":{\"loadBalancing\":\"round-robin\","
                 + "\"timeouts\":{\"response\":\"90s\"}}}}");
@@ -160,7 +161,7 @@ class OperatorIT {
             String c = checksum("settings", "shop-proxy");
             return c.equals(before) ? null : c;
         });
-        assertThat(after).isEqualTo(sha256(config));
+        assertThat(after).isEqualTo(Checksums.sha256(config));
 
         // A list item removed from the spec is removed from the Deployment too.
         client.resources(ProxiedApp.class).inNamespace("settings").withName("shop")
@@ -223,15 +224,6 @@ class OperatorIT {
         return HttpClient.newHttpClient().send(
                 HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + operator.adminPort() + path)).build(),
                 HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static String sha256(String text) {
-        try {
-            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
-                    .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new AssertionError(e);
-        }
     }
 
     static <T> T eventually(Supplier<T> value) {

@@ -2,11 +2,9 @@ package dev.usher.operator.autoscaling;
 
 import dev.usher.operator.resource.Autoscaling;
 import dev.usher.operator.resource.ProxiedAppSpec;
-import java.math.BigDecimal;
+import dev.usher.proxy.config.Durations;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * One app's autoscaling settings, checked and in the units the decision uses.
@@ -18,8 +16,6 @@ public record Policy(int minReplicas, int maxReplicas, double targetUtilization,
 
     /** Demand at least this many times the current capacity panics, as Knative's default (200%). */
     public static final double PANIC_THRESHOLD = 2.0;
-
-    private static final Pattern DURATION = Pattern.compile("([0-9]+(?:\\.[0-9]+)?)(ms|s|m|h)");
 
     /** Requests one pod should hold on average: the divisor of the demand. */
     public double capacityPerPod() {
@@ -47,14 +43,13 @@ public record Policy(int minReplicas, int maxReplicas, double targetUtilization,
             throw new IllegalArgumentException("spec.autoscaling.targetUtilization must be more than 0 and at most 1,"
                     + " not " + a.targetUtilization());
         }
-        Duration stable = duration("stableWindow", a.stableWindow());
-        Duration panic = duration("panicWindow", a.panicWindow());
+        Duration stable = duration("stableWindow", a.stableWindow(), false);
+        Duration panic = duration("panicWindow", a.panicWindow(), false);
         if (panic.compareTo(stable) > 0) {
             throw new IllegalArgumentException("spec.autoscaling.panicWindow (" + a.panicWindow()
                     + ") must not be longer than stableWindow (" + a.stableWindow() + ")");
         }
-        Duration delay = a.scaleDownDelay().matches("0+(\\.0+)?(ms|s|m|h)") ? Duration.ZERO
-                : duration("scaleDownDelay", a.scaleDownDelay());
+        Duration delay = duration("scaleDownDelay", a.scaleDownDelay(), true);
         return new Policy(a.minReplicas(), a.maxReplicas(), a.targetUtilization(), spec.concurrency(),
                 stable, panic, delay);
     }
@@ -69,21 +64,16 @@ public record Policy(int minReplicas, int maxReplicas, double targetUtilization,
         }
     }
 
-    /** The proxy's duration format (Quantities.DURATION_PATTERN): 500ms, 6s, 1.5m, 1h; more than 0. */
-    static Duration duration(String field, String value) {
-        Matcher m = DURATION.matcher(value == null ? "" : value.trim());
-        if (!m.matches()) {
+    /** Kubernetes' durations, as everywhere in the spec ({@link Durations}): 500ms, 6s, 1.5m, 1h30m. */
+    static Duration duration(String field, String value, boolean zeroAllowed) {
+        Duration d;
+        try {
+            d = Durations.parse(value == null ? "" : value);
+        } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("spec.autoscaling." + field + ": '" + value
-                    + "' is not a duration such as 500ms, 6s or 1m");
+                    + "' is not a duration such as 500ms, 6s or 1m", e);
         }
-        BigDecimal unit = BigDecimal.valueOf(switch (m.group(2)) {
-            case "ms" -> 1L;
-            case "s" -> 1_000L;
-            case "m" -> 60_000L;
-            default -> 3_600_000L;
-        });
-        Duration d = Duration.ofMillis(new BigDecimal(m.group(1)).multiply(unit).longValue());
-        if (d.isZero()) {
+        if (d.isNegative() || d.isZero() && !zeroAllowed) {
             throw new IllegalArgumentException("spec.autoscaling." + field + " must be more than 0");
         }
         return d;

@@ -1,21 +1,26 @@
 package dev.usher.operator.config;
 
+import dev.usher.proxy.config.Durations;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Help;
+import picocli.CommandLine.Help.Column;
+import picocli.CommandLine.Help.TextTable;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Option;
 
 /**
  * How the operator process runs. Every setting is a flag and an environment variable (the form a
- * Deployment sets); a flag wins over the variable.
+ * Deployment sets): {@code --proxy-image} is {@code USHER_PROXY_IMAGE}; a flag wins over the variable.
  *
  * @param namespaces     namespaces to watch; empty means all
  * @param proxyImage     the proxy image when a ProxiedApp names none
@@ -38,95 +43,113 @@ public record OperatorConfig(
 
     public static final String LEASE_NAME = "usher-operator";
 
-    private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h)");
-
     public OperatorConfig {
         namespaces = Set.copyOf(namespaces);
     }
 
-    /** One setting: its flag, its environment variable, its default and what it does. */
-    private record Setting(String flag, String env, String fallback, String help) {
-    }
+    /**
+     * The command line. Values stay text here, checked below with messages that name the flag whichever way the
+     * value came (flag, variable or default). The proxy image's default, the operator's own version, is in the
+     * resource bundle that Maven filters at build time.
+     */
+    @Command(name = "java -jar usher-operator.jar", resourceBundle = "usher-operator", sortOptions = false,
+            usageHelpWidth = 110,
+            description = {"Runs the ProxiedApp operator against the cluster of the current kubeconfig (or, in a pod,",
+                "its service account).%n"},
+            footerHeading = "%nEach flag can also be set by its environment variable:%n")
+    static final class Flags {
+        @Option(names = "--namespaces", paramLabel = "NS,...", defaultValue = "",
+                description = "comma-separated namespaces to watch; empty watches all")
+        String namespaces;
 
-    private static final List<Setting> SETTINGS = List.of(
-            new Setting("--namespaces", "USHER_NAMESPACES", "",
-                    "comma-separated namespaces to watch; empty watches all"),
-            new Setting("--proxy-image", "USHER_PROXY_IMAGE", Defaults.proxyImage(),
-                    "proxy image for ProxiedApps that set no spec.proxy.image"),
-            new Setting("--server-side-apply", "USHER_SERVER_SIDE_APPLY", "true",
-                    "write owned objects and status with server-side apply; false: plain writes (see README)"),
-            new Setting("--leader-election", "USHER_LEADER_ELECTION", "true",
-                    "hold the Lease " + LEASE_NAME + " so only one replica reconciles"),
-            new Setting("--lease-namespace", "USHER_LEASE_NAMESPACE", "",
-                    "namespace of the Lease; empty uses the pod's (or kubeconfig's) namespace"),
-            new Setting("--identity", "USHER_IDENTITY", "",
-                    "this replica's name in the Lease and in Events; empty uses HOSTNAME"),
-            new Setting("--http", "USHER_HTTP", "0.0.0.0:8081",
-                    "host:port of /healthz, /readyz and /metrics"),
-            new Setting("--resync", "USHER_RESYNC", "10m",
-                    "reconcile every ProxiedApp at least this often (e.g. 30s, 10m)"));
+        @Option(names = "--proxy-image", paramLabel = "IMAGE", defaultValue = "${bundle:proxyImage}",
+                description = "proxy image for ProxiedApps that set no spec.proxy.image (default: ${DEFAULT-VALUE})")
+        String proxyImage;
+
+        @Option(names = "--server-side-apply", paramLabel = "BOOL", defaultValue = "true",
+                description = "write owned objects and status with server-side apply; false: plain writes (see README)"
+                        + " (default: ${DEFAULT-VALUE})")
+        String serverSideApply;
+
+        @Option(names = "--leader-election", paramLabel = "BOOL", defaultValue = "true",
+                description = "hold the Lease " + LEASE_NAME + " so only one replica reconciles (default: ${DEFAULT-VALUE})")
+        String leaderElection;
+
+        @Option(names = "--lease-namespace", paramLabel = "NS", defaultValue = "",
+                description = "namespace of the Lease; empty uses the pod's (or kubeconfig's) namespace")
+        String leaseNamespace;
+
+        @Option(names = "--identity", paramLabel = "NAME", defaultValue = "",
+                description = "this replica's name in the Lease and in Events; empty uses HOSTNAME")
+        String identity;
+
+        @Option(names = "--http", paramLabel = "HOST:PORT", defaultValue = "0.0.0.0:8081",
+                description = "/healthz, /readyz and /metrics (default: ${DEFAULT-VALUE})")
+        String http;
+
+        @Option(names = "--resync", paramLabel = "DURATION", defaultValue = "10m",
+                description = "reconcile every ProxiedApp at least this often, e.g. 30s, 10m (default: ${DEFAULT-VALUE})")
+        String resync;
+
+        @Option(names = "--help", usageHelp = true, description = "print this and exit")
+        boolean help;
+    }
 
     public static String help() {
-        StringBuilder out = new StringBuilder("""
-                Usage: java -jar usher-operator.jar [--flag value]...
-
-                Runs the ProxiedApp operator against the cluster of the current kubeconfig (or, in a pod,
-                its service account). Each flag can also be set by its environment variable.
-
-                """);
-        for (Setting s : SETTINGS) {
-            out.append(String.format(Locale.ROOT, "  %-20s %-24s %s%n", s.flag(), s.env(), s.help()));
-            out.append(String.format(Locale.ROOT, "  %-20s %-24s default: %s%n", "", "",
-                    s.fallback().isEmpty() ? "(empty)" : s.fallback()));
-        }
-        out.append("  --help                                       print this and exit\n");
-        return out.toString();
+        return commandLine(Map.of()).getUsageMessage();
     }
 
-    /** Reads flags over environment variables over defaults; a bad value names its flag. */
+    /** Reads flags over environment variables over defaults; a bad value names its flag. Null: --help was asked. */
     public static OperatorConfig parse(String[] args, Map<String, String> env) {
-        Map<String, String> values = new LinkedHashMap<>();
-        for (Setting s : SETTINGS) {
-            values.put(s.flag(), env.getOrDefault(s.env(), s.fallback()));
+        CommandLine command = commandLine(env);
+        try {
+            command.parseArgs(args);
+        } catch (CommandLine.UnmatchedArgumentException e) {
+            throw new IllegalArgumentException(e.getUnmatched().get(0) + ": unknown flag (see --help)", e);
+        } catch (CommandLine.MissingParameterException e) {
+            throw new IllegalArgumentException(((OptionSpec) e.getArgSpec()).longestName() + ": needs a value", e);
+        } catch (CommandLine.ParameterException e) {
+            throw new IllegalArgumentException(e.getMessage() + " (see --help)", e);
         }
-        for (int i = 0; i < args.length; i++) {
-            String arg = args[i];
-            String value = null;
-            int eq = arg.indexOf('=');
-            if (eq > 0) {
-                value = arg.substring(eq + 1);
-                arg = arg.substring(0, eq);
-            }
-            if (!values.containsKey(arg)) {
-                throw new IllegalArgumentException(arg + ": unknown flag (see --help)");
-            }
-            if (value == null) {
-                if (i + 1 >= args.length) {
-                    throw new IllegalArgumentException(arg + ": needs a value");
-                }
-                value = args[++i];
-            }
-            values.put(arg, value);
+        if (command.isUsageHelpRequested()) {
+            return null;
         }
-        String identity = values.get("--identity");
+        Flags flags = command.getCommand();
+        String identity = flags.identity;
         if (identity.isBlank()) {
             identity = Optional.ofNullable(env.get("HOSTNAME")).filter(h -> !h.isBlank())
                     .orElse("usher-operator-" + UUID.randomUUID().toString().substring(0, 8));
         }
-        String image = values.get("--proxy-image");
-        if (image.isBlank()) {
+        if (flags.proxyImage.isBlank()) {
             throw new IllegalArgumentException("--proxy-image: must not be empty");
         }
         return new OperatorConfig(
-                Arrays.stream(values.get("--namespaces").split(","))
+                Arrays.stream(flags.namespaces.split(","))
                         .map(String::trim).filter(n -> !n.isEmpty()).collect(Collectors.toSet()),
-                image,
-                bool("--server-side-apply", values.get("--server-side-apply")),
-                bool("--leader-election", values.get("--leader-election")),
-                Optional.of(values.get("--lease-namespace").trim()).filter(n -> !n.isEmpty()),
+                flags.proxyImage,
+                bool("--server-side-apply", flags.serverSideApply),
+                bool("--leader-election", flags.leaderElection),
+                Optional.of(flags.leaseNamespace.trim()).filter(n -> !n.isEmpty()),
                 identity,
-                address("--http", values.get("--http")),
-                duration("--resync", values.get("--resync")));
+                address("--http", flags.http),
+                duration("--resync", flags.resync));
+    }
+
+    /** Each flag's default is its variable when set: {@code --lease-namespace} reads USHER_LEASE_NAMESPACE. */
+    private static CommandLine commandLine(Map<String, String> env) {
+        CommandLine command = new CommandLine(new Flags());
+        command.setDefaultValueProvider(arg -> arg instanceof OptionSpec o && !o.usageHelp()
+                ? env.getOrDefault(variable(o), o.defaultValue()) : null);
+        TextTable variables = TextTable.forColumns(Help.defaultColorScheme(Help.Ansi.OFF),
+                new Column(22, 2, Column.Overflow.SPAN), new Column(40, 1, Column.Overflow.WRAP));
+        command.getCommandSpec().options().stream().filter(o -> !o.usageHelp())
+                .forEach(o -> variables.addRowValues(o.longestName(), variable(o)));
+        command.getCommandSpec().usageMessage().footer(variables.toString());
+        return command;
+    }
+
+    private static String variable(OptionSpec option) {
+        return "USHER_" + option.longestName().substring(2).replace('-', '_').toUpperCase(Locale.ROOT);
     }
 
     private static boolean bool(String flag, String value) {
@@ -148,20 +171,15 @@ public record OperatorConfig(
         }
     }
 
-    /** The Go-style durations that ProxiedApps use too: 500ms, 30s, 10m, 1h. */
+    /** Kubernetes' durations, as the ProxiedApps and the proxy's file write them: 500ms, 30s, 10m, 1h30m. */
     static Duration duration(String flag, String value) {
-        var m = DURATION.matcher(value.trim());
-        if (!m.matches()) {
-            throw new IllegalArgumentException(flag + ": '" + value + "' is not a duration such as 30s or 10m");
+        Duration d;
+        try {
+            d = Durations.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(flag + ": '" + value + "' is not a duration such as 30s or 10m", e);
         }
-        long n = Long.parseLong(m.group(1));
-        Duration d = switch (m.group(2)) {
-            case "ms" -> Duration.ofMillis(n);
-            case "s" -> Duration.ofSeconds(n);
-            case "m" -> Duration.ofMinutes(n);
-            default -> Duration.ofHours(n);
-        };
-        if (d.isZero()) {
+        if (d.isZero() || d.isNegative()) {
             throw new IllegalArgumentException(flag + ": must be more than 0");
         }
         return d;

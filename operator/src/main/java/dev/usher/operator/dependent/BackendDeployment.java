@@ -1,6 +1,5 @@
 package dev.usher.operator.dependent;
 
-import dev.usher.operator.config.OperatorConfig;
 import dev.usher.operator.dependent.Labels.Component;
 import dev.usher.operator.resource.ProxiedApp;
 import dev.usher.operator.resource.ProxiedAppSpec;
@@ -33,7 +32,7 @@ public class BackendDeployment extends OwnedResource<Deployment> {
     }
 
     @Override
-    protected Deployment build(ProxiedApp app, OperatorConfig config) {
+    protected Deployment build(ProxiedApp app, Inputs inputs) {
         ProxiedAppSpec spec = app.getSpec();
         var container = new ContainerBuilder()
                 .withName("app")

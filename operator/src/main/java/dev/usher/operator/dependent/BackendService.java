@@ -1,6 +1,5 @@
 package dev.usher.operator.dependent;
 
-import dev.usher.operator.config.OperatorConfig;
 import dev.usher.operator.dependent.Labels.Component;
 import dev.usher.operator.resource.ProxiedApp;
 import io.fabric8.kubernetes.api.model.IntOrString;
@@ -26,7 +25,7 @@ public class BackendService extends OwnedResource<Service> {
     }
 
     @Override
-    protected Service build(ProxiedApp app, OperatorConfig config) {
+    protected Service build(ProxiedApp app, Inputs inputs) {
         return new ServiceBuilder()
                 .withMetadata(meta(app))
                 .withNewSpec()

@@ -1,7 +1,6 @@
 package dev.usher.operator.dependent;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.usher.operator.config.OperatorConfig;
 import dev.usher.operator.dependent.Labels.Component;
 import dev.usher.operator.resource.ProxiedApp;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -13,10 +12,6 @@ import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.net.HttpURLConnection;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Objects;
 import java.util.regex.Pattern;
 
@@ -48,7 +43,7 @@ public abstract class OwnedResource<R extends HasMetadata> extends CRUDKubernete
     public abstract String name(ProxiedApp app);
 
     /** The desired object, without the labels and annotations this class adds. */
-    protected abstract R build(ProxiedApp app, OperatorConfig config);
+    protected abstract R build(ProxiedApp app, Inputs inputs);
 
     /** "Deployment shop-proxy", for messages. */
     public String describe(ProxiedApp app) {
@@ -63,12 +58,11 @@ public abstract class OwnedResource<R extends HasMetadata> extends CRUDKubernete
 
     @Override
     protected final R desired(ProxiedApp app, Context<ProxiedApp> context) {
-        OperatorConfig config = context.managedWorkflowAndDependentResourceContext()
-                .getMandatory(OperatorConfig.class, OperatorConfig.class);
-        R desired = build(app, config);
+        Inputs inputs = context.managedWorkflowAndDependentResourceContext().getMandatory(Inputs.class, Inputs.class);
+        R desired = build(app, inputs);
         desired.getMetadata().getLabels().putAll(Labels.of(app, component));
         String json = context.getClient().getKubernetesSerialization().asJson(desired);
-        desired.getMetadata().getAnnotations().put(SPEC_HASH, sha256(json));
+        desired.getMetadata().getAnnotations().put(SPEC_HASH, Checksums.sha256(json));
         return desired;
     }
 
@@ -168,14 +162,5 @@ public abstract class OwnedResource<R extends HasMetadata> extends CRUDKubernete
 
     private static String annotation(HasMetadata object, String key) {
         return object.getMetadata().getAnnotations() == null ? null : object.getMetadata().getAnnotations().get(key);
-    }
-
-    static String sha256(String text) {
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(digest);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JVM has SHA-256", e);
-        }
     }
 }

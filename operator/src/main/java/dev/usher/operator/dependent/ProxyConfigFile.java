@@ -1,21 +1,25 @@
 package dev.usher.operator.dependent;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import dev.usher.operator.resource.ProxiedApp;
 import dev.usher.operator.resource.ProxySpec;
-import java.io.UncheckedIOException;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import dev.usher.proxy.config.Durations;
+import dev.usher.proxy.config.LoadBalancing;
+import dev.usher.proxy.config.ProxyConfig;
+import dev.usher.proxy.config.ProxyConfigYaml;
+import dev.usher.proxy.config.Sizes;
+import dev.usher.proxy.config.UpstreamConfig;
+import dev.usher.proxy.config.UpstreamConfig.BackendProtocolName;
+import dev.usher.proxy.config.HostPort;
+import java.nio.file.Path;
+import java.time.Duration;
 
 /**
- * The proxy's {@code proxy.yaml}, in the schema the proxy reads (an unknown key stops it, so nothing
- * else is written). The proxy finds its upstreams itself, from the EndpointSlices of the backend
- * Service; the operator is not in the data path.
+ * The proxy's {@code proxy.yaml}: a {@link ProxyConfig} built from the app's spec, written in the schema the proxy
+ * reads (the same records), with every key, so that the ConfigMap shows all the proxy runs with. Rendered once per
+ * reconcile, for the ConfigMap and for the checksum that rolls the proxy pods when it changes. The proxy finds its
+ * upstreams itself, from the EndpointSlices of the backend Service; the operator is not in the data path.
  */
-public final class ProxyConfigFile {
+public record ProxyConfigFile(String text, String checksum) {
 
     public static final String KEY = "proxy.yaml";
     public static final String MOUNT_PATH = "/etc/usher";
@@ -27,60 +31,47 @@ public final class ProxyConfigFile {
      * After SIGTERM the proxy answers /readyz with 503 at once and keeps its listener open this long,
      * so that every client has seen the endpoint go before it closes: the job of a preStop sleep.
      */
-    public static final int SHUTDOWN_DELAY_SECONDS = 5;
+    public static final Duration SHUTDOWN_DELAY = Duration.ofSeconds(5);
     /** Then requests in flight get this long to finish. */
-    public static final int DRAIN_TIMEOUT_SECONDS = 30;
+    public static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(30);
+    /** The proxy container's temporary folder, for request bodies past memory: not the operator's own. */
+    static final Path PROXY_TMP = Path.of("/tmp");
 
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
-            .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
-            .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES));
-
-    private ProxyConfigFile() {
+    /** Throws {@link dev.usher.proxy.config.ConfigException} for a value the proxy would refuse. */
+    public static ProxyConfigFile of(ProxiedApp app) {
+        String text = ProxyConfigYaml.write(config(app));
+        return new ProxyConfigFile(text, Checksums.sha256(text));
     }
 
-    public static String render(ProxiedApp app) {
+    static ProxyConfig config(ProxiedApp app) {
         ProxySpec proxy = app.getSpec().proxy();
-        Map<String, Object> file = new LinkedHashMap<>();
-        file.put("listen", "0.0.0.0:" + HTTP_PORT);
-        file.put("admin", "0.0.0.0:" + ADMIN_PORT);
-        Map<String, Object> upstream = map(
-                "protocol", app.getSpec().protocol(),
-                "kubernetes", map(
-                        "namespace", app.getMetadata().getNamespace(),
-                        "service", Names.backendService(app),
-                        "port", BACKEND_PORT_NAME));
         Integer concurrency = app.getSpec().concurrency();
-        if (concurrency != null && concurrency > 0) {
-            upstream.put("concurrency", concurrency);
-        }
-        file.put("upstream", upstream);
-        file.put("loadBalancing", proxy.loadBalancing());
-        file.put("timeouts", map(
-                "connect", proxy.timeouts().connect(),
-                "response", proxy.timeouts().response(),
-                "idle", proxy.timeouts().idle()));
-        file.put("retries", map("attempts", proxy.retries().attempts()));
-        file.put("limits", map("maxBodySize", proxy.maxBodySize()));
-        Map<String, Object> buffering = map("response", proxy.buffering().response());
-        if (proxy.buffering().request() != null) {
-            buffering.put("request", proxy.buffering().request());
-        }
-        file.put("buffering", buffering);
-        file.put("shutdown", map(
-                "delay", SHUTDOWN_DELAY_SECONDS + "s",
-                "drainTimeout", DRAIN_TIMEOUT_SECONDS + "s"));
-        try {
-            return YAML.writeValueAsString(file);
-        } catch (JsonProcessingException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static Map<String, Object> map(Object... keysAndValues) {
-        Map<String, Object> map = new LinkedHashMap<>();
-        for (int i = 0; i < keysAndValues.length; i += 2) {
-            map.put((String) keysAndValues[i], keysAndValues[i + 1]);
-        }
-        return map;
+        UpstreamConfig upstream = new UpstreamConfig(
+                BackendProtocolName.valueOf(app.getSpec().protocol().name()),
+                null,
+                new UpstreamConfig.Kubernetes(app.getMetadata().getNamespace(), Names.backendService(app),
+                        BACKEND_PORT_NAME, null),
+                null,
+                concurrency);
+        return new ProxyConfig(
+                new HostPort("0.0.0.0", HTTP_PORT),
+                new HostPort("0.0.0.0", ADMIN_PORT),
+                null,
+                upstream,
+                LoadBalancing.valueOf(proxy.loadBalancing().name()),
+                null,
+                new ProxyConfig.Limits(Sizes.parse(proxy.maxBodySize()), null, null, null, null),
+                new ProxyConfig.Timeouts(Durations.parse(proxy.timeouts().connect()),
+                        Durations.parse(proxy.timeouts().response()), Durations.parse(proxy.timeouts().idle()),
+                        null, null),
+                new ProxyConfig.Retries(proxy.retries().attempts(), null, null),
+                null,
+                null,
+                null,
+                new ProxyConfig.Buffering(proxy.buffering().request(), null, PROXY_TMP,
+                        Sizes.parse(proxy.buffering().response())),
+                new ProxyConfig.Shutdown(SHUTDOWN_DELAY, DRAIN_TIMEOUT),
+                null,
+                null);
     }
 }

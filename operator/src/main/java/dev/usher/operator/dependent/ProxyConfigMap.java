@@ -1,6 +1,5 @@
 package dev.usher.operator.dependent;
 
-import dev.usher.operator.config.OperatorConfig;
 import dev.usher.operator.dependent.Labels.Component;
 import dev.usher.operator.resource.ProxiedApp;
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -22,10 +21,10 @@ public class ProxyConfigMap extends OwnedResource<ConfigMap> {
     }
 
     @Override
-    protected ConfigMap build(ProxiedApp app, OperatorConfig config) {
+    protected ConfigMap build(ProxiedApp app, Inputs inputs) {
         return new ConfigMapBuilder()
                 .withMetadata(meta(app))
-                .addToData(ProxyConfigFile.KEY, ProxyConfigFile.render(app))
+                .addToData(ProxyConfigFile.KEY, inputs.proxyFile().text())
                 .build();
     }
 }

@@ -1,6 +1,5 @@
 package dev.usher.operator.dependent;
 
-import dev.usher.operator.config.OperatorConfig;
 import dev.usher.operator.dependent.Labels.Component;
 import dev.usher.operator.resource.ProxiedApp;
 import dev.usher.operator.resource.ProxySpec;
@@ -23,7 +22,7 @@ public class ProxyDeployment extends OwnedResource<Deployment> {
 
     /** The proxy's shutdown delay and drain timeout, and a margin before the kubelet kills it. */
     static final long TERMINATION_GRACE_SECONDS =
-            ProxyConfigFile.SHUTDOWN_DELAY_SECONDS + ProxyConfigFile.DRAIN_TIMEOUT_SECONDS + 5;
+            ProxyConfigFile.SHUTDOWN_DELAY.plus(ProxyConfigFile.DRAIN_TIMEOUT).toSeconds() + 5;
 
     public ProxyDeployment() {
         super(Deployment.class, Component.PROXY);
@@ -51,11 +50,11 @@ public class ProxyDeployment extends OwnedResource<Deployment> {
     }
 
     @Override
-    protected Deployment build(ProxiedApp app, OperatorConfig config) {
+    protected Deployment build(ProxiedApp app, Inputs inputs) {
         ProxySpec proxy = app.getSpec().proxy();
         var container = new ContainerBuilder()
                 .withName("proxy")
-                .withImage(proxy.image() != null ? proxy.image() : config.proxyImage())
+                .withImage(proxy.image() != null ? proxy.image() : inputs.config().proxyImage())
                 .withArgs("--config", ProxyConfigFile.MOUNT_PATH + "/" + ProxyConfigFile.KEY)
                 .addNewPort().withName("http").withContainerPort(ProxyConfigFile.HTTP_PORT).withProtocol("TCP").endPort()
                 .addNewPort().withName("admin").withContainerPort(ProxyConfigFile.ADMIN_PORT).withProtocol("TCP").endPort()
@@ -89,7 +88,7 @@ public class ProxyDeployment extends OwnedResource<Deployment> {
                     .withNewTemplate()
                         .withNewMetadata()
                             .withLabels(Labels.of(app, Component.PROXY))
-                            .addToAnnotations(CONFIG_CHECKSUM, OwnedResource.sha256(ProxyConfigFile.render(app)))
+                            .addToAnnotations(CONFIG_CHECKSUM, inputs.proxyFile().checksum())
                         .endMetadata()
                         .withNewSpec()
                             .withServiceAccountName(Names.proxy(app))

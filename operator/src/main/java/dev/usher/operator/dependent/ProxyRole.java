@@ -1,6 +1,5 @@
 package dev.usher.operator.dependent;
 
-import dev.usher.operator.config.OperatorConfig;
 import dev.usher.operator.dependent.Labels.Component;
 import dev.usher.operator.resource.ProxiedApp;
 import io.fabric8.kubernetes.api.model.rbac.Role;
@@ -22,7 +21,7 @@ public class ProxyRole extends OwnedResource<Role> {
     }
 
     @Override
-    protected Role build(ProxiedApp app, OperatorConfig config) {
+    protected Role build(ProxiedApp app, Inputs inputs) {
         return new RoleBuilder()
                 .withMetadata(meta(app))
                 .addNewRule()

@@ -1,6 +1,5 @@
 package dev.usher.operator.dependent;
 
-import dev.usher.operator.config.OperatorConfig;
 import dev.usher.operator.dependent.Labels.Component;
 import dev.usher.operator.resource.ProxiedApp;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
@@ -22,7 +21,7 @@ public class ProxyRoleBinding extends OwnedResource<RoleBinding> {
     }
 
     @Override
-    protected RoleBinding build(ProxiedApp app, OperatorConfig config) {
+    protected RoleBinding build(ProxiedApp app, Inputs inputs) {
         return new RoleBindingBuilder()
                 .withMetadata(meta(app))
                 .withNewRoleRef()

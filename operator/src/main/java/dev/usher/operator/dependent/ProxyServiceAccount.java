@@ -1,6 +1,5 @@
 package dev.usher.operator.dependent;
 
-import dev.usher.operator.config.OperatorConfig;
 import dev.usher.operator.dependent.Labels.Component;
 import dev.usher.operator.resource.ProxiedApp;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
@@ -22,7 +21,7 @@ public class ProxyServiceAccount extends OwnedResource<ServiceAccount> {
     }
 
     @Override
-    protected ServiceAccount build(ProxiedApp app, OperatorConfig config) {
+    protected ServiceAccount build(ProxiedApp app, Inputs inputs) {
         return new ServiceAccountBuilder().withMetadata(meta(app)).build();
     }
 }

@@ -2,6 +2,7 @@ package dev.usher.operator.resource;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import dev.usher.proxy.config.Durations;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
@@ -37,19 +38,19 @@ public record Autoscaling(
                 + " headroom for bursts while new pods start.")
         Double targetUtilization,
 
-        @Pattern(Quantities.DURATION_PATTERN)
+        @Pattern(Durations.PATTERN)
         @Default("60s")
         @JsonPropertyDescription("Demand is averaged over this long to choose the replicas in stable mode.")
         String stableWindow,
 
-        @Pattern(Quantities.DURATION_PATTERN)
+        @Pattern(Durations.PATTERN)
         @Default("6s")
         @JsonPropertyDescription("The short window: when its average demand is at least twice what the current"
                 + " replicas serve, the autoscaler panics, scales on this window and does not scale down until"
                 + " a stable window has passed without that.")
         String panicWindow,
 
-        @Pattern(Quantities.DURATION_PATTERN)
+        @Pattern(Durations.PATTERN)
         @Default("30s")
         @JsonPropertyDescription("A scale-down goes only as low as the highest replica count wanted over this"
                 + " long, so that a short lull does not remove pods that the next burst needs.")

@@ -3,6 +3,8 @@ package dev.usher.operator.resource;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import dev.usher.proxy.config.Durations;
+import dev.usher.proxy.config.Sizes;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
@@ -33,7 +35,7 @@ public record ProxySpec(
         LoadBalancing loadBalancing,
 
         @Default("{}")
-        @JsonPropertyDescription("Timeouts of the proxy, as durations such as 500ms, 2s, 5m or 1h.")
+        @JsonPropertyDescription("Timeouts of the proxy, as Kubernetes durations such as 500ms, 2s, 5m or 1h30m.")
         Timeouts timeouts,
 
         @Default("{}")
@@ -41,10 +43,10 @@ public record ProxySpec(
                 + " idempotent request without a body.")
         Retries retries,
 
-        @Pattern(Quantities.SIZE_PATTERN)
+        @Pattern(Sizes.PATTERN)
         @Default("10Mi")
-        @JsonPropertyDescription("Largest request body the proxy passes on, as a quantity such as 512Ki or"
-                + " 10Mi; larger ones get 413.")
+        @JsonPropertyDescription("Largest request body the proxy passes on, as a Kubernetes quantity such as"
+                + " 512Ki or 10Mi; larger ones get 413.")
         String maxBodySize,
 
         @Default("{}")
@@ -82,18 +84,18 @@ public record ProxySpec(
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Timeouts(
-            @Pattern(Quantities.DURATION_PATTERN)
+            @Pattern(Durations.PATTERN)
             @Default("2s")
             @JsonPropertyDescription("Longest wait for a connection to a backend pod.")
             String connect,
 
-            @Pattern(Quantities.DURATION_PATTERN)
+            @Pattern(Durations.PATTERN)
             @Default("60s")
             @JsonPropertyDescription("Longest wait for the head of a backend's response once the request is"
                     + " sent; the client then gets 504.")
             String response,
 
-            @Pattern(Quantities.DURATION_PATTERN)
+            @Pattern(Durations.PATTERN)
             @Default("300s")
             @JsonPropertyDescription("A client connection with nothing in flight closes after this long.")
             String idle) {
@@ -129,7 +131,7 @@ public record ProxySpec(
                     + " whose workers serve one request each; off for http, which streams.")
             Boolean request,
 
-            @Pattern(Quantities.SIZE_PATTERN)
+            @Pattern(Sizes.PATTERN)
             @Default("0")
             @JsonPropertyDescription("Bytes of a response the proxy takes in while the client reads slowly, so the"
                     + " backend is free once it has answered; 0 streams with backpressure. Memory, per slow client.")

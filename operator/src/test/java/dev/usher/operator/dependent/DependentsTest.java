@@ -47,7 +47,7 @@ class DependentsTest {
         List<OwnedResource<?>> all = List.of(new BackendDeployment(), new BackendService(), new ProxyServiceAccount(),
                 new ProxyRole(), new ProxyRoleBinding(), new ProxyConfigMap(), new ProxyDeployment(), new ProxyService());
         for (OwnedResource<?> dependent : all) {
-            HasMetadata object = dependent.build(SHOP, CONFIG);
+            HasMetadata object = dependent.build(SHOP, Inputs.of(SHOP, CONFIG));
             assertThat(object.getMetadata().getNamespace()).isEqualTo("prod");
             assertThat(object.getMetadata().getName()).isEqualTo(dependent.name(SHOP));
             assertThat(object.getMetadata().getOwnerReferences()).singleElement().satisfies(ref -> {
@@ -63,7 +63,7 @@ class DependentsTest {
 
     @Test
     void backendDeploymentRunsTheAppImage() {
-        Deployment d = new BackendDeployment().build(SHOP, CONFIG);
+        Deployment d = new BackendDeployment().build(SHOP, Inputs.of(SHOP, CONFIG));
         assertThat(d.getSpec().getReplicas()).isEqualTo(3);
         assertThat(d.getSpec().getSelector().getMatchLabels()).isEqualTo(BACKEND_PODS);
         assertThat(d.getSpec().getTemplate().getMetadata().getLabels()).containsAllEntriesOf(BACKEND_PODS);
@@ -87,7 +87,7 @@ class DependentsTest {
     @Test
     void aGivenReadinessProbeReplacesTheTcpCheck() {
         var app = TestApps.stored("prod", "shop", "image: a\nreadinessProbe: {httpGet: {path: /health, port: 8000}}");
-        var probe = new BackendDeployment().build(app, CONFIG).getSpec().getTemplate().getSpec().getContainers().get(0)
+        var probe = new BackendDeployment().build(app, Inputs.of(app, CONFIG)).getSpec().getTemplate().getSpec().getContainers().get(0)
                 .getReadinessProbe();
         assertThat(probe.getTcpSocket()).isNull();
         assertThat(probe.getHttpGet().getPath()).isEqualTo("/health");
@@ -95,7 +95,7 @@ class DependentsTest {
 
     @Test
     void backendServiceIsHeadlessWithANamedPort() {
-        Service s = new BackendService().build(SHOP, CONFIG);
+        Service s = new BackendService().build(SHOP, Inputs.of(SHOP, CONFIG));
         assertThat(s.getSpec().getClusterIP()).isEqualTo("None");
         assertThat(s.getSpec().getSelector()).isEqualTo(BACKEND_PODS);
         assertThat(s.getSpec().getPorts()).singleElement().satisfies(p -> {
@@ -107,36 +107,36 @@ class DependentsTest {
 
     @Test
     void proxyMayOnlyReadEndpointSlices() {
-        var role = new ProxyRole().build(SHOP, CONFIG);
+        var role = new ProxyRole().build(SHOP, Inputs.of(SHOP, CONFIG));
         assertThat(role.getRules()).singleElement().satisfies(r -> {
             assertThat(r).extracting(PolicyRule::getApiGroups, PolicyRule::getResources, PolicyRule::getVerbs)
                     .containsExactly(List.of("discovery.k8s.io"), List.of("endpointslices"),
                             List.of("get", "list", "watch"));
             assertThat(r.getResourceNames()).isEmpty();
         });
-        var binding = new ProxyRoleBinding().build(SHOP, CONFIG);
+        var binding = new ProxyRoleBinding().build(SHOP, Inputs.of(SHOP, CONFIG));
         assertThat(binding.getRoleRef()).extracting(RoleRef::getKind, RoleRef::getName).containsExactly("Role", "shop-proxy");
         assertThat(binding.getSubjects()).singleElement()
                 .extracting(Subject::getKind, Subject::getName, Subject::getNamespace)
                 .containsExactly("ServiceAccount", "shop-proxy", "prod");
-        assertThat(new ProxyServiceAccount().build(SHOP, CONFIG).getMetadata().getName()).isEqualTo("shop-proxy");
+        assertThat(new ProxyServiceAccount().build(SHOP, Inputs.of(SHOP, CONFIG)).getMetadata().getName()).isEqualTo("shop-proxy");
     }
 
     @Test
     void configMapHoldsTheRenderedProxyConfig() {
-        var cm = new ProxyConfigMap().build(SHOP, CONFIG);
+        var cm = new ProxyConfigMap().build(SHOP, Inputs.of(SHOP, CONFIG));
         assertThat(cm.getData()).containsOnlyKeys("proxy.yaml");
-        assertThat(cm.getData().get("proxy.yaml")).isEqualTo(ProxyConfigFile.render(SHOP));
+        assertThat(cm.getData().get("proxy.yaml")).isEqualTo(ProxyConfigFile.of(SHOP).text());
     }
 
     @Test
     void proxyDeploymentRunsTheProxyOnItsConfig() {
-        Deployment d = new ProxyDeployment().build(SHOP, CONFIG);
+        Deployment d = new ProxyDeployment().build(SHOP, Inputs.of(SHOP, CONFIG));
         assertThat(d.getSpec().getReplicas()).isEqualTo(2);
         assertThat(d.getSpec().getSelector().getMatchLabels()).isEqualTo(PROXY_PODS);
         var template = d.getSpec().getTemplate();
         assertThat(template.getMetadata().getAnnotations())
-                .containsEntry(ProxyDeployment.CONFIG_CHECKSUM, OwnedResource.sha256(ProxyConfigFile.render(SHOP)));
+                .containsEntry(ProxyDeployment.CONFIG_CHECKSUM, Checksums.sha256(ProxyConfigFile.of(SHOP).text()));
         var pod = template.getSpec();
         assertThat(pod.getServiceAccountName()).isEqualTo("shop-proxy");
         assertThat(pod.getTerminationGracePeriodSeconds()).isEqualTo(40L);
@@ -157,7 +157,7 @@ class DependentsTest {
 
     @Test
     void proxyPodsRunTheJvmAsTheProxyImageDoes() throws Exception {
-        Container proxy = new ProxyDeployment().build(SHOP, CONFIG).getSpec().getTemplate().getSpec().getContainers().get(0);
+        Container proxy = new ProxyDeployment().build(SHOP, Inputs.of(SHOP, CONFIG)).getSpec().getTemplate().getSpec().getContainers().get(0);
         assertThat(proxy.getEnv()).containsExactly(new EnvVar("JAVA_TOOL_OPTIONS", ProxyDeployment.JVM_OPTIONS, null));
         assertThat(Files.readString(Path.of("..", "proxy-image", "Dockerfile")))
                 .as("the image's default, so that both run the proxy the same way")
@@ -167,7 +167,7 @@ class DependentsTest {
     @Test
     void proxyImageOfTheAppWinsOverTheOperatorDefault() {
         var app = TestApps.stored("prod", "shop", "image: a\nproxy: {image: my/proxy:2}");
-        assertThat(new ProxyDeployment().build(app, CONFIG).getSpec().getTemplate().getSpec().getContainers().get(0)
+        assertThat(new ProxyDeployment().build(app, Inputs.of(app, CONFIG)).getSpec().getTemplate().getSpec().getContainers().get(0)
                 .getImage()).isEqualTo("my/proxy:2");
     }
 
@@ -181,7 +181,7 @@ class DependentsTest {
 
     @Test
     void proxyServiceIsWhatClientsCall() {
-        Service s = new ProxyService().build(SHOP, CONFIG);
+        Service s = new ProxyService().build(SHOP, Inputs.of(SHOP, CONFIG));
         assertThat(s.getMetadata().getName()).isEqualTo("shop");
         assertThat(s.getSpec().getType()).isEqualTo("LoadBalancer");
         assertThat(s.getSpec().getSelector()).isEqualTo(PROXY_PODS);
@@ -192,7 +192,7 @@ class DependentsTest {
     }
 
     private static String checksum(ProxiedApp app) {
-        return new ProxyDeployment().build(app, CONFIG).getSpec().getTemplate().getMetadata().getAnnotations()
+        return new ProxyDeployment().build(app, Inputs.of(app, CONFIG)).getSpec().getTemplate().getMetadata().getAnnotations()
                 .get(ProxyDeployment.CONFIG_CHECKSUM);
     }
 }

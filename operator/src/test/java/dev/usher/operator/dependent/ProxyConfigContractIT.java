@@ -54,7 +54,7 @@ class ProxyConfigContractIT {
         Service service = null;
         for (OwnedResource<?> owned : List.of(new BackendService(), new ProxyServiceAccount(), new ProxyRole(),
                 new ProxyRoleBinding())) {
-            HasMetadata object = owned.build(app, settings);
+            HasMetadata object = owned.build(app, Inputs.of(app, settings));
             object.getMetadata().getLabels().putAll(Labels.of(app, owned.component()));
             // The app is not stored here: an owner reference to it would have the garbage collector delete the object.
             object.getMetadata().setOwnerReferences(List.of());
@@ -69,7 +69,7 @@ class ProxyConfigContractIT {
         assertThat(empty.getEndpoints()).as("the EndpointSlice controller's slice for no ready pod").isNull();
 
         var token = plane.configFor("contract", Names.proxy(app)).getOauthToken();
-        Path config = Files.writeString(dir.resolve(ProxyConfigFile.KEY), ProxyConfigFile.render(app));
+        Path config = Files.writeString(dir.resolve(ProxyConfigFile.KEY), ProxyConfigFile.of(app).text());
         Path kubeconfig = Files.writeString(dir.resolve("kubeconfig"), """
                 apiVersion: v1
                 kind: Config

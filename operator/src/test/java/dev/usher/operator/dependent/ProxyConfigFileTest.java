@@ -5,34 +5,68 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.usher.operator.testing.TestApps;
 import org.junit.jupiter.api.Test;
 
-/** The proxy stops on an unknown key, so the file is checked whole, key by key. */
+/**
+ * The proxy stops on an unknown key, so the file is checked whole, key by key. Every key is written, so that the
+ * ConfigMap shows all the proxy runs with; durations and sizes in the shortest form the proxy reads back.
+ */
 class ProxyConfigFileTest {
 
     @Test
     void defaults() {
-        assertThat(ProxyConfigFile.render(TestApps.stored("shop-ns", "shop", "image: shop:1"))).isEqualTo("""
+        assertThat(ProxyConfigFile.of(TestApps.stored("shop-ns", "shop", "image: shop:1")).text()).isEqualTo("""
                 listen: 0.0.0.0:8080
                 admin: 0.0.0.0:9901
+                eventLoops: 0
                 upstream:
                   protocol: http
                   kubernetes:
                     namespace: shop-ns
                     service: shop-backend
                     port: http
+                  uwsgi:
+                    modifier1: 0
+                    bufferSize: 4096
+                    params: {}
+                  concurrency: 0
                 loadBalancing: least-request
-                timeouts:
-                  connect: 2s
-                  response: 60s
-                  idle: 300s
-                retries:
-                  attempts: 2
+                slowStart: 10s
                 limits:
                   maxBodySize: 10Mi
+                  maxHeaderSize: 16Ki
+                  maxInitialLineLength: 8Ki
+                  maxConnections: 10000
+                  maxRequestsPerConnection: 1000
+                timeouts:
+                  connect: 2s
+                  response: 1m
+                  idle: 5m
+                  upstreamIdle: 1m
+                  requestHead: 1m
+                retries:
+                  attempts: 2
+                  budgetRatio: 0.2
+                  minRetriesPerSecond: 10
+                outlierDetection:
+                  consecutiveFailures: 5
+                  baseEjection: 10s
+                  maxEjection: 5m
+                  panicThresholdPercent: 50
+                connectionPool:
+                  maxIdlePerUpstream: 256
+                queue:
+                  maxLength: 1000
+                  timeout: 30s
                 buffering:
+                  request: false
+                  memory: 16Ki
+                  directory: /tmp
                   response: 0
                 shutdown:
                   delay: 5s
                   drainTimeout: 30s
+                accessLog: false
+                readiness:
+                  requireUpstream: false
                 """);
     }
 
@@ -49,31 +83,60 @@ class ProxyConfigFileTest {
                   maxBodySize: 512Ki
                   buffering: {request: false, response: 1Mi}
                 """);
-        assertThat(ProxyConfigFile.render(app)).isEqualTo("""
+        assertThat(ProxyConfigFile.of(app).text()).isEqualTo("""
                 listen: 0.0.0.0:8080
                 admin: 0.0.0.0:9901
+                eventLoops: 0
                 upstream:
                   protocol: uwsgi
                   kubernetes:
                     namespace: default
                     service: flask-backend
                     port: http
+                  uwsgi:
+                    modifier1: 0
+                    bufferSize: 4096
+                    params: {}
                   concurrency: 4
                 loadBalancing: round-robin
-                timeouts:
-                  connect: 500ms
-                  response: 1.5m
-                  idle: 1h
-                retries:
-                  attempts: 1
+                slowStart: 10s
                 limits:
                   maxBodySize: 512Ki
+                  maxHeaderSize: 16Ki
+                  maxInitialLineLength: 8Ki
+                  maxConnections: 10000
+                  maxRequestsPerConnection: 1000
+                timeouts:
+                  connect: 500ms
+                  response: 1m30s
+                  idle: 1h
+                  upstreamIdle: 1m
+                  requestHead: 1m
+                retries:
+                  attempts: 1
+                  budgetRatio: 0.2
+                  minRetriesPerSecond: 10
+                outlierDetection:
+                  consecutiveFailures: 5
+                  baseEjection: 10s
+                  maxEjection: 5m
+                  panicThresholdPercent: 50
+                connectionPool:
+                  maxIdlePerUpstream: 256
+                queue:
+                  maxLength: 1000
+                  timeout: 30s
                 buffering:
-                  response: 1Mi
                   request: false
+                  memory: 16Ki
+                  directory: /tmp
+                  response: 1Mi
                 shutdown:
                   delay: 5s
                   drainTimeout: 30s
+                accessLog: false
+                readiness:
+                  requireUpstream: false
                 """);
     }
 }

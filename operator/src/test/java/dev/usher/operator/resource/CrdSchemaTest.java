@@ -44,7 +44,7 @@ class CrdSchemaTest {
                     port: 8080
                     serviceType: LoadBalancer
                     loadBalancing: round-robin
-                    timeouts: {connect: 500ms, response: 1.5m, idle: 1h}
+                    timeouts: {connect: 500ms, response: 1.5m, idle: 1h30m}
                     retries: {attempts: 1}
                     maxBodySize: 1Gi
                     image: registry.local/usher-proxy:dev
@@ -66,9 +66,9 @@ class CrdSchemaTest {
             unknown balancing             | {image: a, proxy: {loadBalancing: random}}     | does not have a value in the enumeration
             duration in words             | {image: a, proxy: {timeouts: {connect: 2 seconds}}} | does not match the regex pattern
             duration without unit         | {image: a, proxy: {timeouts: {idle: '300'}}}  | does not match the regex pattern
-            compound duration             | {image: a, proxy: {timeouts: {response: 1m30s}}} | does not match the regex pattern
+            negative duration             | {image: a, proxy: {timeouts: {response: -1s}}} | does not match the regex pattern
             size in MB                    | {image: a, proxy: {maxBodySize: 10MB}}        | does not match the regex pattern
-            fractional size               | {image: a, proxy: {maxBodySize: 1.5Mi}}       | does not match the regex pattern
+            size in milli-bytes           | {image: a, proxy: {maxBodySize: 100m}}        | does not match the regex pattern
             no attempt                    | {image: a, proxy: {retries: {attempts: 0}}}   | must have a minimum value of 1
             too many attempts             | {image: a, proxy: {retries: {attempts: 11}}}  | must have a maximum value of 10
             replicas as text              | {image: a, replicas: two}                      | string found, integer expected

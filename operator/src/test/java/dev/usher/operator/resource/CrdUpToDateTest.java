@@ -6,35 +6,42 @@ import dev.usher.operator.testing.Cluster;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** crds/ is checked in for kubectl and Helm; the build fails when it no longer matches the Java types. */
+/**
+ * crds/ is checked in for kubectl, and helm/usher/crds/ for Helm (a chart holds its files). Both must be the CRD
+ * generated from the Java types: when one is stale this test writes the generated one into both and fails, so that
+ * the build stops on a stale commit, and a rerun passes with the change ready to commit. Nobody copies it by hand.
+ */
 class CrdUpToDateTest {
 
     static final Path CHECKED_IN = Path.of("../crds/proxiedapps.usher.dev-v1.yml");
+    static final Path IN_CHART = Path.of("../helm/usher/crds/proxiedapps.usher.dev-v1.yml");
 
     @Test
-    void checkedInCrdIsTheGeneratedOne() throws IOException {
+    void checkedInCrdsAreTheGeneratedOne() throws IOException {
         List<String> generated = Files.readAllLines(Cluster.GENERATED_CRD);
-        List<String> checkedIn = Files.readAllLines(CHECKED_IN);
-        if (generated.equals(checkedIn)) {
-            return;
+        List<String> stale = new ArrayList<>();
+        for (Path copy : List.of(CHECKED_IN, IN_CHART)) {
+            List<String> checkedIn = Files.exists(copy) ? Files.readAllLines(copy) : List.of();
+            if (generated.equals(checkedIn)) {
+                continue;
+            }
+            int line = 0;
+            while (line < generated.size() && line < checkedIn.size() && generated.get(line).equals(checkedIn.get(line))) {
+                line++;
+            }
+            stale.add("%s differed from the CRD generated from the Java types at line %d%n  generated:  %s%n  was:        %s"
+                    .formatted(copy.normalize(), line + 1,
+                            line < generated.size() ? generated.get(line) : "(end of file)",
+                            line < checkedIn.size() ? checkedIn.get(line) : "(end of file)"));
+            Files.copy(Cluster.GENERATED_CRD, copy, StandardCopyOption.REPLACE_EXISTING);
         }
-        int line = 0;
-        while (line < generated.size() && line < checkedIn.size() && generated.get(line).equals(checkedIn.get(line))) {
-            line++;
+        if (!stale.isEmpty()) {
+            fail(String.join("\n", stale) + "\nBoth now hold the generated CRD: review and commit them.");
         }
-        fail("""
-                crds/proxiedapps.usher.dev-v1.yml is stale: it differs from the CRD generated from the Java types \
-                at line %d
-                  generated:  %s
-                  checked in: %s
-                Update it from the repository root with:
-                  mvn -q -pl operator process-classes && cp operator/%s crds/""",
-                line + 1,
-                line < generated.size() ? generated.get(line) : "(end of file)",
-                line < checkedIn.size() ? checkedIn.get(line) : "(end of file)",
-                Cluster.GENERATED_CRD);
     }
 }

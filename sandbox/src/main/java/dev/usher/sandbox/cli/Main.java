@@ -5,48 +5,74 @@ import dev.usher.sandbox.Sandbox;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code java -jar usher-sandbox.jar up [--work DIR] DIR...}: brings the sandbox up, installs Usher with
  * helm, applies each folder with kubectl, prints how to reach it, and runs until Ctrl-C or SIGTERM.
  * Everything else is kubectl's and helm's job.
  */
-public final class Main {
+@Command(name = "java -jar sandbox/target/usher-sandbox.jar", subcommands = Main.Up.class,
+        synopsisSubcommandLabel = "up", description = "The whole of Usher on this machine: a single-node Kubernetes"
+                + " cluster with Usher installed by its chart.")
+public final class Main implements Callable<Integer> {
 
-    private static final String USAGE = """
-            Usage: java -jar sandbox/target/usher-sandbox.jar up [--work DIR] [DIR...]
-              up DIR...     a single-node Kubernetes cluster with Usher installed by its chart, then
-                            kubectl apply -f on each folder (e.g. examples/hello/); Ctrl-C stops it all
-              --work DIR    its files (default: %s)
-            """;
+    @Option(names = "--work", paramLabel = "DIR", scope = ScopeType.INHERIT,
+            defaultValue = "${env:USHER_SANDBOX_WORK:-${sys:java.io.tmpdir}/usher-sandbox}",
+            description = "its files (environment USHER_SANDBOX_WORK; default: ${DEFAULT-VALUE})")
+    Path work;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, scope = ScopeType.INHERIT, description = "this text")
+    boolean help;
+
+    @Spec
+    CommandSpec spec;
 
     private Main() {
     }
 
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] args) {
         System.setProperty("logback.configurationFile", "usher-sandbox-logback.xml");
-        List<String> rest = new ArrayList<>(List.of(args));
-        Path work = Path.of(System.getProperty("java.io.tmpdir"), "usher-sandbox");
-        int w = rest.indexOf("--work");
-        if (w >= 0 && w + 1 < rest.size()) {
-            work = Path.of(rest.get(w + 1));
-            rest.subList(w, w + 2).clear();
-        }
-        if (rest.isEmpty() || !"up".equals(rest.get(0))) {
-            System.out.print(USAGE.formatted(work));
-            System.exit(rest.contains("--help") ? 0 : 2);
-        }
-        List<Path> dirs = rest.subList(1, rest.size()).stream().map(Path::of).toList();
-        for (Path dir : dirs) {
-            if (!Files.isDirectory(dir)) {
-                System.err.println("up: " + dir + " is not a folder of resources");
-                System.exit(2);
+        System.exit(new CommandLine(new Main()).execute(args));
+    }
+
+    /** Without a command: the usage, as for a wrong one. */
+    @Override
+    public Integer call() {
+        spec.commandLine().usage(System.out);
+        return 2;
+    }
+
+    @Command(name = "up", description = {"a single-node Kubernetes cluster with Usher installed by its chart, then",
+        "kubectl apply -f on each folder (e.g. examples/hello/); Ctrl-C stops it all"})
+    static final class Up implements Callable<Integer> {
+        @ParentCommand
+        Main main;
+
+        @Parameters(paramLabel = "DIR", arity = "0..*", description = "folders of resources to apply")
+        List<Path> dirs = List.of();
+
+        @Override
+        public Integer call() throws Exception {
+            for (Path dir : dirs) {
+                if (!Files.isDirectory(dir)) {
+                    System.err.println("up: " + dir + " is not a folder of resources");
+                    return 2;
+                }
             }
+            up(main.work, dirs);
+            return 0;
         }
-        up(work, dirs);
     }
 
     private static void up(Path work, List<Path> dirs) throws Exception {
