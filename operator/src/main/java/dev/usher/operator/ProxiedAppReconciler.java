@@ -113,9 +113,9 @@ public class ProxiedAppReconciler implements Reconciler<ProxiedApp> {
         try {
             inputs = Inputs.of(app, config);
         } catch (ConfigException e) {
-            // a value the schema's pattern lets through but the proxy would refuse, e.g. a fraction of a byte
-            publish(app, StatusCalculator.rejected(app, Failure.INVALID_SPEC, "spec.proxy: " + e.getMessage(), now),
-                    context);
+            // a value the CRD's pattern lets through but the proxy would refuse, e.g. a fraction of a byte
+            publish(app, StatusCalculator.rejected(app, Failure.INVALID_SPEC, "the proxy would refuse its config: "
+                    + e.getMessage(), now), context);
             return UpdateControl.noUpdate();
         }
         var workflow = context.managedWorkflowAndDependentResourceContext();

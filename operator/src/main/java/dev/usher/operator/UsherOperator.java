@@ -65,7 +65,7 @@ public final class UsherOperator implements AutoCloseable {
             o.withKubernetesClient(client)
                     .withCloseClientOnStop(false)
                     .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(registry))
-                    // On by default, as JOSDK intends; off is an escape hatch (see the README).
+                    // On by default, as JOSDK intends; off is an escape hatch (see docs/operator.md, "Server-side apply").
                     .withSSABasedCreateUpdateMatchForDependentResources(config.serverSideApply())
                     .withUseSSAToPatchPrimaryResource(config.serverSideApply())
                     .withReconciliationTerminationTimeout(Duration.ofSeconds(10));

@@ -67,7 +67,7 @@ public record OperatorConfig(
         String proxyImage;
 
         @Option(names = "--server-side-apply", paramLabel = "BOOL", defaultValue = "true",
-                description = "write owned objects and status with server-side apply; false: plain writes (see README)"
+                description = "write owned objects and status with server-side apply; false: plain writes (see docs/operator.md)"
                         + " (default: ${DEFAULT-VALUE})")
         String serverSideApply;
 
@@ -107,7 +107,7 @@ public record OperatorConfig(
         } catch (CommandLine.UnmatchedArgumentException e) {
             throw new IllegalArgumentException(e.getUnmatched().get(0) + ": unknown flag (see --help)", e);
         } catch (CommandLine.MissingParameterException e) {
-            throw new IllegalArgumentException(((OptionSpec) e.getArgSpec()).longestName() + ": needs a value", e);
+            throw new IllegalArgumentException(((OptionSpec) e.getMissing().get(0)).longestName() + ": needs a value", e);
         } catch (CommandLine.ParameterException e) {
             throw new IllegalArgumentException(e.getMessage() + " (see --help)", e);
         }

@@ -2,16 +2,18 @@ package dev.usher.operator.dependent;
 
 import dev.usher.operator.resource.ProxiedApp;
 import dev.usher.operator.resource.ProxySpec;
+import dev.usher.proxy.config.ConfigException;
 import dev.usher.proxy.config.Durations;
+import dev.usher.proxy.config.HostPort;
 import dev.usher.proxy.config.LoadBalancing;
 import dev.usher.proxy.config.ProxyConfig;
 import dev.usher.proxy.config.ProxyConfigYaml;
 import dev.usher.proxy.config.Sizes;
 import dev.usher.proxy.config.UpstreamConfig;
 import dev.usher.proxy.config.UpstreamConfig.BackendProtocolName;
-import dev.usher.proxy.config.HostPort;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.function.Function;
 
 /**
  * The proxy's {@code proxy.yaml}: a {@link ProxyConfig} built from the app's spec, written in the schema the proxy
@@ -37,7 +39,7 @@ public record ProxyConfigFile(String text, String checksum) {
     /** The proxy container's temporary folder, for request bodies past memory: not the operator's own. */
     static final Path PROXY_TMP = Path.of("/tmp");
 
-    /** Throws {@link dev.usher.proxy.config.ConfigException} for a value the proxy would refuse. */
+    /** Throws {@link ConfigException} for a value the proxy would refuse, naming the field or the proxy's key. */
     public static ProxyConfigFile of(ProxiedApp app) {
         String text = ProxyConfigYaml.write(config(app));
         return new ProxyConfigFile(text, Checksums.sha256(text));
@@ -60,18 +62,29 @@ public record ProxyConfigFile(String text, String checksum) {
                 upstream,
                 LoadBalancing.valueOf(proxy.loadBalancing().name()),
                 null,
-                new ProxyConfig.Limits(Sizes.parse(proxy.maxBodySize()), null, null, null, null),
-                new ProxyConfig.Timeouts(Durations.parse(proxy.timeouts().connect()),
-                        Durations.parse(proxy.timeouts().response()), Durations.parse(proxy.timeouts().idle()),
+                new ProxyConfig.Limits(parse("spec.proxy.maxBodySize", proxy.maxBodySize(), Sizes::parse),
+                        null, null, null, null),
+                new ProxyConfig.Timeouts(
+                        parse("spec.proxy.timeouts.connect", proxy.timeouts().connect(), Durations::parse),
+                        parse("spec.proxy.timeouts.response", proxy.timeouts().response(), Durations::parse),
+                        parse("spec.proxy.timeouts.idle", proxy.timeouts().idle(), Durations::parse),
                         null, null),
                 new ProxyConfig.Retries(proxy.retries().attempts(), null, null),
                 null,
                 null,
                 null,
                 new ProxyConfig.Buffering(proxy.buffering().request(), null, PROXY_TMP,
-                        Sizes.parse(proxy.buffering().response())),
+                        parse("spec.proxy.buffering.response", proxy.buffering().response(), Sizes::parse)),
                 new ProxyConfig.Shutdown(SHUTDOWN_DELAY, DRAIN_TIMEOUT),
                 null,
                 null);
+    }
+
+    private static <T> T parse(String field, String text, Function<String, T> parser) {
+        try {
+            return parser.apply(text);
+        } catch (IllegalArgumentException e) {
+            throw ConfigException.at(field, e.getMessage());
+        }
     }
 }

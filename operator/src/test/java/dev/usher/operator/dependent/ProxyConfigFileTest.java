@@ -1,8 +1,10 @@
 package dev.usher.operator.dependent;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.usher.operator.testing.TestApps;
+import dev.usher.proxy.config.ConfigException;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -138,5 +140,15 @@ class ProxyConfigFileTest {
                 readiness:
                   requireUpstream: false
                 """);
+    }
+
+    @Test
+    void aValueTheSchemaLetsThroughButTheProxyWouldRefuseNamesItsField() {
+        var halfAByte = TestApps.stored("default", "shop", "image: shop:1\nproxy: {maxBodySize: '1.5'}");
+        assertThatThrownBy(() -> ProxyConfigFile.of(halfAByte)).isInstanceOf(ConfigException.class)
+                .hasMessage("spec.proxy.maxBodySize: '1.5' is not a whole number of bytes");
+        var noTime = TestApps.stored("default", "shop", "image: shop:1\nproxy: {timeouts: {connect: '0'}}");
+        assertThatThrownBy(() -> ProxyConfigFile.of(noTime)).isInstanceOf(ConfigException.class)
+                .hasMessage("timeouts.connect: must be more than 0");
     }
 }
