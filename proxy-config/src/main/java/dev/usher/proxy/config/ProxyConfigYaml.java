@@ -36,7 +36,7 @@ public final class ProxyConfigYaml {
             .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES))
             .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
             .registerModule(new SimpleModule("durations")
-                    .addSerializer(Duration.class, new DurationSerializer())
+                    .addSerializer(Duration.class, new TextSerializer<>(Duration.class, Durations::format))
                     .addDeserializer(Duration.class, new TextDeserializer<>(Duration.class, Durations::parse)));
 
     private ProxyConfigYaml() {}
@@ -203,29 +203,27 @@ public final class ProxyConfigYaml {
         }
     }
 
-    static final class SizeSerializer extends StdScalarSerializer<Number> {
+    /** A scalar written as text by a function, the inverse of {@link TextDeserializer}'s. */
+    static class TextSerializer<T> extends StdScalarSerializer<T> {
         private static final long serialVersionUID = 1L;
+        private final transient Function<T, String> format;
 
-        SizeSerializer() {
-            super(Number.class);
+        TextSerializer(Class<T> type, Function<T, String> format) {
+            super(type);
+            this.format = format;
         }
 
         @Override
-        public void serialize(Number value, JsonGenerator gen, SerializerProvider provider) throws IOException {
-            gen.writeString(Sizes.format(value.longValue()));
+        public void serialize(T value, JsonGenerator gen, SerializerProvider provider) throws IOException {
+            gen.writeString(format.apply(value));
         }
     }
 
-    static final class DurationSerializer extends StdScalarSerializer<Duration> {
+    static final class SizeSerializer extends TextSerializer<Number> {
         private static final long serialVersionUID = 1L;
 
-        DurationSerializer() {
-            super(Duration.class);
-        }
-
-        @Override
-        public void serialize(Duration value, JsonGenerator gen, SerializerProvider provider) throws IOException {
-            gen.writeString(Durations.format(value));
+        SizeSerializer() {
+            super(Number.class, n -> Sizes.format(n.longValue()));
         }
     }
 }
