@@ -153,8 +153,8 @@ class OperatorIT {
         assertThat(before).isEqualTo(Checksums.sha256(configText("settings")));
 
         patch("settings", "shop", "{\"spec\":{\"protocol\":\"uwsgi\",\"proxy\":{\"loadBalancing\":\"round-robin\","
-                + "\"timeouts\":{\"response\":\"90s\"}}}}");
-        eventually(() -> configText("settings").contains("response: 90s") ? true : null);
+                + "\"timeouts\":{\"response\":\"45s\"}}}}");
+        eventually(() -> configText("settings").contains("response: 45s") ? true : null);
         String config = configText("settings");
         assertThat(config).contains("protocol: uwsgi", "loadBalancing: round-robin", "connect: 2s");
         String after = eventually(() -> {
