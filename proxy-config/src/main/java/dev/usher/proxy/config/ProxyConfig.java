@@ -64,12 +64,6 @@ public record ProxyConfig(
         readiness = readiness != null ? readiness : Readiness.DEFAULTS;
     }
 
-    /** Every key at its default but the upstreams, which have none. */
-    public static ProxyConfig withDefaults(UpstreamConfig upstream) {
-        return new ProxyConfig(null, null, null, upstream, null, null, null, null, null, null, null, null, null, null, null,
-                null);
-    }
-
     public int maxIdlePerUpstream() {
         return connectionPool.maxIdlePerUpstream();
     }

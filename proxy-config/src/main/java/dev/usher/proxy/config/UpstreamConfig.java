@@ -29,7 +29,7 @@ public record UpstreamConfig(
     static final ConfigOption<BackendProtocolName> PROTOCOL = of("upstream.protocol", BackendProtocolName.HTTP,
             "http | uwsgi: how to speak to upstreams");
     static final ConfigOption<List<HostPort>> STATIC = of("upstream.static", null,
-            "static upstreams, HOST:PORT each");
+            "static upstreams, HOST:PORT each; the flag repeats for more");
     static final ConfigOption<Integer> CONCURRENCY = range("upstream.concurrency", 0, 0, 100_000,
             "requests one upstream takes at once, e.g. its uWSGI processes; more wait in the queue (0 = no limit)");
 
