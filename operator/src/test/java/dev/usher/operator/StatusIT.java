@@ -45,7 +45,7 @@ class StatusIT {
     static void start(ControlPlane plane) {
         Cluster.installCrd(plane);
         client = plane.admin();
-        String[] namespaces = {"status", "deadline", "never-ready", "zero"};
+        String[] namespaces = {"status", "deadline", "never-ready", "zero", "refused"};
         Cluster.namespaces(client, "usher-system");
         Cluster.namespaces(client, namespaces);
         operatorClient = new KubernetesClientBuilder().withConfig(client.getConfiguration()).build();
@@ -146,6 +146,18 @@ class StatusIT {
         assertThat(condition(app, "Ready")).extracting(Condition::getStatus, Condition::getReason)
                 .containsExactly("False", "ScaledToZero");
         assertThat(condition(app, "ProxyReady").getStatus()).isEqualTo("True");
+    }
+
+    /** The CRD's pattern takes a size such as 1.5 (Kubernetes' grammar); the proxy cannot hold half a byte. */
+    @Test
+    void aValueTheProxyWouldRefuseIsAnInvalidSpecAndWritesNothing() {
+        client.resource(TestApps.app("refused", "shop", "image: shop:1\nproxy: {maxBodySize: '1.5'}")).create();
+
+        ProxiedApp app = until("refused", a -> "InvalidSpec".equals(condition(a, "Ready").getReason()));
+        assertThat(condition(app, "Ready").getMessage())
+                .isEqualTo("the proxy would refuse its config: spec.proxy.maxBodySize: '1.5' is not a whole number of bytes");
+        assertThat(client.configMaps().inNamespace("refused").withName("shop-proxy").get()).isNull();
+        assertThat(client.apps().deployments().inNamespace("refused").list().getItems()).isEmpty();
     }
 
     /** Runs the app's pods, ready, and lists the backend's as endpoints. */
