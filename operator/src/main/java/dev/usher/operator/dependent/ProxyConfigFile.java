@@ -11,7 +11,6 @@ import dev.usher.proxy.config.ProxyConfigYaml;
 import dev.usher.proxy.config.Sizes;
 import dev.usher.proxy.config.UpstreamConfig;
 import dev.usher.proxy.config.UpstreamConfig.BackendProtocolName;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.function.Function;
 
@@ -36,8 +35,6 @@ public record ProxyConfigFile(String text, String checksum) {
     public static final Duration SHUTDOWN_DELAY = Duration.ofSeconds(5);
     /** Then requests in flight get this long to finish. */
     public static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(30);
-    /** The proxy container's temporary folder, for request bodies past memory: not the operator's own. */
-    static final Path PROXY_TMP = Path.of("/tmp");
 
     /** Throws {@link ConfigException} for a value the proxy would refuse, naming the field or the proxy's key. */
     public static ProxyConfigFile of(ProxiedApp app) {
@@ -73,7 +70,7 @@ public record ProxyConfigFile(String text, String checksum) {
                 null,
                 null,
                 null,
-                new ProxyConfig.Buffering(proxy.buffering().request(), null, PROXY_TMP,
+                new ProxyConfig.Buffering(proxy.buffering().request(), null, null,
                         parse("spec.proxy.buffering.response", proxy.buffering().response(), Sizes::parse)),
                 new ProxyConfig.Shutdown(SHUTDOWN_DELAY, DRAIN_TIMEOUT),
                 null,

@@ -63,7 +63,6 @@ class ProxyConfigFileTest {
                 buffering:
                   request: false
                   memory: 16Ki
-                  directory: /tmp
                   response: 0
                 shutdown:
                   delay: 5s

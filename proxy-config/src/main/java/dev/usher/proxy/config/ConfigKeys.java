@@ -38,7 +38,7 @@ final class ConfigKeys {
             ConfigOption<?> option = options.get(name);
             if (option != null) {
                 out.add(new Key(option, option.required() ? "(required)" : option.defaultValue() == null ? "(unset)"
-                        : defaults != null ? ProxyConfigYaml.text(defaults, name)
+                        : defaults != null ? ProxyConfigYaml.text(defaults, name, option.defaultValue())
                         : ProxyConfigYaml.text(option.defaultValue())));
             } else if (c.getType().isRecord()) {
                 collect(c.getType(), out);

@@ -5,9 +5,9 @@ import static dev.usher.proxy.config.ConfigOption.of;
 import static dev.usher.proxy.config.ConfigOption.positive;
 import static dev.usher.proxy.config.ConfigOption.range;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import com.fasterxml.jackson.databind.annotation.JsonSerialize;
-import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -206,7 +206,7 @@ public record ProxyConfig(
             @JsonSerialize(using = ProxyConfigYaml.SizeSerializer.class)
             @JsonDeserialize(using = ProxyConfigYaml.LongSizeDeserializer.class)
             Long memory,
-            @JsonSerialize(using = ToStringSerializer.class)
+            @JsonInclude(value = JsonInclude.Include.CUSTOM, valueFilter = OwnTemporaryFolder.class)
             Path directory,
             @JsonSerialize(using = ProxyConfigYaml.SizeSerializer.class)
             @JsonDeserialize(using = ProxyConfigYaml.LongSizeDeserializer.class)
@@ -234,6 +234,22 @@ public record ProxyConfig(
         /** Sizes as plain numbers of bytes. */
         public Buffering(boolean request, long memory, Path directory, long response) {
             this(Boolean.valueOf(request), Long.valueOf(memory), directory, Long.valueOf(response));
+        }
+
+        /**
+         * The default folder is the JVM's own, so a file written by another JVM (the operator's) leaves it out
+         * and the proxy uses its own. Jackson leaves a value out when this equals it.
+         */
+        static final class OwnTemporaryFolder {
+            @Override
+            public boolean equals(Object value) {
+                return DIRECTORY.defaultValue().equals(value);
+            }
+
+            @Override
+            public int hashCode() {
+                return DIRECTORY.defaultValue().hashCode();
+            }
         }
 
         Buffering forProtocol(UpstreamConfig.BackendProtocolName protocol) {

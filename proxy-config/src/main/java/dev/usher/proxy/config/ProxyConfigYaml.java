@@ -20,6 +20,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.function.Function;
 
@@ -37,6 +38,8 @@ public final class ProxyConfigYaml {
             .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
             .registerModule(new SimpleModule("durations")
                     .addSerializer(Duration.class, new TextSerializer<>(Duration.class, Durations::format))
+                    // a path as written, not Jackson's file:// URI
+                    .addSerializer(Path.class, new TextSerializer<>(Path.class, Path::toString))
                     .addDeserializer(Duration.class, new TextDeserializer<>(Duration.class, Durations::parse)));
 
     private ProxyConfigYaml() {}
@@ -93,9 +96,13 @@ public final class ProxyConfigYaml {
         return text((JsonNode) YAML.valueToTree(value));
     }
 
-    /** How {@code record}'s key {@code name} is written: a size is a size only as a record's component. */
-    static String text(Record record, String name) {
-        return text(((JsonNode) YAML.valueToTree(record)).get(name));
+    /**
+     * How {@code record}'s key {@code name} is written (a size is a size only as a record's component), or
+     * {@code value}'s text when the record leaves the key out.
+     */
+    static String text(Record record, String name, Object value) {
+        JsonNode written = ((JsonNode) YAML.valueToTree(record)).get(name);
+        return written != null ? text(written) : text(value);
     }
 
     private static String text(JsonNode node) {

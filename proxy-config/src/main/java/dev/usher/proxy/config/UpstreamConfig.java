@@ -8,8 +8,6 @@ import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonValue;
-import com.fasterxml.jackson.databind.annotation.JsonSerialize;
-import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -55,8 +53,7 @@ public record UpstreamConfig(
      * number, null when the slices carry a single port; {@code kubeconfig} null means auto-configuration.
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Kubernetes(String namespace, String service, String port,
-                             @JsonSerialize(using = ToStringSerializer.class) Path kubeconfig) {
+    public record Kubernetes(String namespace, String service, String port, Path kubeconfig) {
 
         static final ConfigOption<String> NAMESPACE = required("upstream.kubernetes.namespace",
                 "the Service's namespace");

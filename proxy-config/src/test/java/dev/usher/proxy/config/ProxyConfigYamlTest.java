@@ -46,8 +46,8 @@ class ProxyConfigYamlTest {
 
         assertThat(keys).hasSizeGreaterThan(30);
         for (ConfigKeys.Key key : keys) {
-            if (key.option().key().equals("upstream.static")) {
-                continue; // the other source is set here
+            if (key.option().key().equals("upstream.static") || key.option().key().equals("buffering.directory")) {
+                continue; // the other source is set here; the JVM's own temporary folder is left for the reader's
             }
             JsonNode node = file.at("/" + key.option().key().replace('.', '/'));
             assertThat(node.isMissingNode()).as(key.option().key()).isFalse();
@@ -66,6 +66,19 @@ class ProxyConfigYamlTest {
                 "(upstream.kubernetes.namespace, required)", "limits.maxBodySize: 10Mi", "timeouts.connect: 2s",
                 "readiness.requireUpstream: false");
         assertThat(usage).doesNotContain("limits.maxBodySize: 10485760");
+    }
+
+    /** The operator writes the file in its own JVM: its temporary folder is not the proxy's. */
+    @Test
+    void theTemporaryFolderIsWrittenOnlyWhenItIsNotTheJvmsOwn() {
+        assertThat(ProxyConfigYaml.write(withBuffering(null))).doesNotContain("directory:");
+        assertThat(ProxyConfigYaml.write(withBuffering(java.nio.file.Path.of("/var/spool/usher"))))
+                .contains("directory: /var/spool/usher");
+    }
+
+    private static ProxyConfig withBuffering(java.nio.file.Path directory) {
+        return new ProxyConfig(null, null, null, KUBERNETES, null, null, null, null, null, null, null, null,
+                new ProxyConfig.Buffering(null, null, directory, null), null, null, null);
     }
 
     /** The operator's classpath has fabric8's Vert.x on Netty 4.1, the proxy's Netty 4.2: the schema takes neither. */
