@@ -62,6 +62,7 @@ class AdminEndpointsTest {
         lines.start();
         access.addAppender(lines);
         access.setLevel(ch.qos.logback.classic.Level.INFO);
+        access.setAdditive(false); // into the list only, not the build's output
         try (TestBackend a = new TestBackend("a");
              ProxyFixture proxy = new ProxyFixture(List.of(a.hostPort()), "accessLog: true")) {
             Http.CLIENT.send(java.net.http.HttpRequest.newBuilder(proxy.uri("/status?code=201"))
@@ -77,6 +78,8 @@ class AdminEndpointsTest {
             assertThat(line.get("client").asText()).isEqualTo("127.0.0.1");
         } finally {
             access.detachAppender(lines);
+            access.setAdditive(true);
+            access.setLevel(null);
         }
     }
 }

@@ -35,12 +35,8 @@ class UwsgiOverloadIT {
     void everyRequestIsServedAndNoBacklogOverflows() throws Exception {
         assumeTrue(UwsgiServer.available(), UwsgiServer.REQUIREMENT);
         ExecutorService clients = Executors.newFixedThreadPool(CLIENTS);
-        try (UwsgiServer uwsgi = UwsgiServer.app("environ_app.py").processes(PROCESSES).threads(1)
-                     .extraArgs("--listen", "16").start();
-             ProxyFixture proxy = new ProxyFixture(List.of(uwsgi.hostPort()), """
-                     upstream: {protocol: uwsgi, concurrency: %d}
-                     queue: {maxLength: 1000, timeout: 60s}
-                     """.formatted(PROCESSES))) {
+        try (UwsgiServer uwsgi = uwsgi();
+             ProxyFixture proxy = proxy(uwsgi, 1000)) {
             long overflowsBefore = listenOverflows();
             List<Future<List<Answer>>> answers = new ArrayList<>();
             for (int c = 0; c < CLIENTS; c++) {
@@ -78,12 +74,8 @@ class UwsgiOverloadIT {
     void aFullQueueTurnsTheExcessAwayWithRetryAfter() throws Exception {
         assumeTrue(UwsgiServer.available(), UwsgiServer.REQUIREMENT);
         ExecutorService clients = Executors.newFixedThreadPool(CLIENTS);
-        try (UwsgiServer uwsgi = UwsgiServer.app("environ_app.py").processes(PROCESSES).threads(1)
-                     .extraArgs("--listen", "16").start();
-             ProxyFixture proxy = new ProxyFixture(List.of(uwsgi.hostPort()), """
-                     upstream: {protocol: uwsgi, concurrency: %d}
-                     queue: {maxLength: 10, timeout: 60s}
-                     """.formatted(PROCESSES))) {
+        try (UwsgiServer uwsgi = uwsgi();
+             ProxyFixture proxy = proxy(uwsgi, 10)) {
             long overflowsBefore = listenOverflows();
             List<Future<String>> answers = new ArrayList<>();
             for (int c = 0; c < CLIENTS; c++) {
@@ -108,6 +100,18 @@ class UwsgiOverloadIT {
     }
 
     private record Answer(int status, long nanos) {}
+
+    /** 2 workers and a listen backlog of 16, as in the issue's measurement. */
+    private static UwsgiServer uwsgi() throws Exception {
+        return UwsgiServer.app("environ_app.py").processes(PROCESSES).threads(1).extraArgs("--listen", "16").start();
+    }
+
+    private static ProxyFixture proxy(UwsgiServer uwsgi, int queueLength) {
+        return new ProxyFixture(List.of(uwsgi.hostPort()), """
+                upstream: {protocol: uwsgi, concurrency: %d}
+                queue: {maxLength: %d, timeout: 60s}
+                """.formatted(PROCESSES, queueLength));
+    }
 
     /** The kernel's count of connections dropped because a listen backlog was full. */
     private static long listenOverflows() throws IOException {
