@@ -97,8 +97,10 @@ class StatusIT {
         assertThat(condition(failed, "BackendReady").getMessage()).contains("has timed out progressing");
         assertThat(condition(failed, "Ready").getReason()).isEqualTo("ProgressDeadlineExceeded");
         eventually(() -> events("deadline", "ProgressDeadlineExceeded").isEmpty() ? null : true);
-        assertThat(events("deadline", "ProgressDeadlineExceeded")).singleElement()
-                .satisfies(e -> assertThat(e.getType()).isEqualTo("Warning"));
+        // One per time the condition turns to it: the Deployment controller may report progress again (a pod
+        // created late) and time out again, so a loaded machine can see two; each is the same Warning.
+        assertThat(events("deadline", "ProgressDeadlineExceeded")).isNotEmpty()
+                .allSatisfy(e -> assertThat(e.getType()).isEqualTo("Warning"));
     }
 
     @Test
