@@ -24,7 +24,6 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.net.ConnectException;
-import java.util.ArrayDeque;
 import java.util.HashSet;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -35,16 +34,16 @@ import org.slf4j.LoggerFactory;
  * up and the response down, retry where safe, and answer with the right status when it cannot be done.
  * Everything here runs on the client connection's event loop.
  *
- * <p>The response side moves through the {@link Phase}s; the request side (the client's body) streams beside it
- * until {@code requestComplete}. Every way out goes through {@link #end} exactly once: it gives the upstream
+ * <p>The response side moves through the {@link Phase}s; the request side, the client's body ({@link RequestBody}),
+ * streams beside it until its end, or is read whole first (the BUFFERING phase). Every way out goes through {@link #end} exactly once: it gives the upstream
  * connection back or closes it, ends the upstream's in-flight count, and settles the metrics and the access log.
  *
  * <p>Over 400 lines on purpose: it is one state machine over fields that every phase shares (the upstream, its
- * connection, the client's body, the status), and its value is that every transition and the single exit can be
- * read in one place; splitting the phases apart would put the exit in several. What is not a transition lives
- * elsewhere: client-side checks in {@link ClientHandler} and {@link RequestCheck}, header rewriting in
- * {@link ProxyHeaders}, waiting for a slot in {@link SlotWait}, response deadlines in {@link ResponseDeadlines},
- * the tunnel in {@link Tunnel}.
+ * connection, the status), and its value is that every transition and the single exit can be read in one place;
+ * splitting the phases apart would put the exit in several. What is not a transition lives elsewhere: client-side
+ * checks in {@link ClientHandler} and {@link RequestCheck}, the body's bytes in {@link RequestBody} (and
+ * {@link RequestBuffer}), header rewriting in {@link ProxyHeaders}, waiting for a slot in {@link SlotWait},
+ * response deadlines in {@link ResponseDeadlines}, the tunnel in {@link Tunnel}.
  */
 final class ProxyExchange implements UpstreamListener {
     private static final Logger log = LoggerFactory.getLogger(ProxyExchange.class);
@@ -88,20 +87,14 @@ final class ProxyExchange implements UpstreamListener {
     private final String uri;
     private final HttpVersion clientVersion;
     private final boolean clientKeepAlive;
-    private final boolean hasBody;
     private final boolean upgrade;
     private final CharSequence requestId;
     private final long startNanos = System.nanoTime();
 
-    /** Body pieces that arrived before the upstream connection; made only for a request that has some. */
-    private ArrayDeque<HttpContent> pendingBody;
-    /** The whole body, read before an upstream is taken; made only when buffering.request applies. */
-    private RequestBuffer buffer;
+    private final RequestBody body;
     private Set<Upstream> tried = Set.of();
     private String lastUpstream;
     private int attempts;
-    private long bodyBytes;
-    private boolean requestComplete;
 
     private Phase phase = Phase.CONNECTING;
     private Upstream upstream;
@@ -133,18 +126,17 @@ final class ProxyExchange implements UpstreamListener {
         this.uri = request.uri();
         this.clientVersion = clientVersion;
         this.clientKeepAlive = clientKeepAlive;
-        this.hasBody = HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0;
         this.upgrade = ProxyHeaders.isUpgrade(request);
         this.requestId = requestId;
+        boolean hasBody = HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0;
+        var buffering = px.config().buffering();
+        this.body = new RequestBody(hasBody, px.config().limits().maxBodySize(),
+                hasBody && !upgrade && buffering.request()
+                        ? new RequestBuffer(clientCtx.alloc(), buffering.memory(), buffering.directory()) : null);
     }
 
     boolean requestComplete() {
-        return requestComplete;
-    }
-
-    /** Whether nothing of this request is left to read from the client: a bodiless request is, from its head on. */
-    private boolean requestFullyRead() {
-        return requestComplete || !hasBody;
+        return body.complete();
     }
 
     /** Starts the exchange; the caller has checked the request head is acceptable. */
@@ -158,9 +150,7 @@ final class ProxyExchange implements UpstreamListener {
             clientCtx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
                     Unpooled.EMPTY_BUFFER));
         }
-        if (hasBody && !upgrade && px.config().buffering().request()) {
-            var buffering = px.config().buffering();
-            buffer = new RequestBuffer(clientCtx.alloc(), buffering.memory(), buffering.directory());
+        if (body.buffered()) {
             phase = Phase.BUFFERING;
             return;
         }
@@ -232,30 +222,18 @@ final class ProxyExchange implements UpstreamListener {
         upstreamChannel = f.channel();
         upstreamHandler = upstreamChannel.pipeline().get(UpstreamHandler.class);
         upstreamHandler.attach(this);
-        if (buffer != null) {
-            upstreamChannel.write(px.protocol().withBodyLength(head, buffer.size()), upstreamChannel.voidPromise());
-            phase = Phase.WAITING;
-            // From now, not from the body's end: a backend that never reads the body must not hold the request.
-            startResponseTimer();
-            buffer.rewind();
-            writeBuffered();
-            return;
-        }
-        upstreamChannel.write(head, upstreamChannel.voidPromise());
-        if (!hasBody) {
-            if (requestComplete) {
-                upstreamChannel.write(LastHttpContent.EMPTY_LAST_CONTENT, upstreamChannel.voidPromise());
-            }
-        } else if (pendingBody != null) {
-            HttpContent c;
-            while ((c = pendingBody.poll()) != null) {
-                upstreamChannel.write(c, upstreamChannel.voidPromise());
-            }
-        }
-        upstreamChannel.flush();
+        upstreamChannel.write(body.buffered() ? px.protocol().withBodyLength(head, body.bufferedSize()) : head,
+                upstreamChannel.voidPromise());
         phase = Phase.WAITING;
-        if (requestComplete) {
+        // A buffered body: from now, not from its end, so that a backend that never reads it cannot hold the request.
+        if (body.buffered() || body.complete()) {
             startResponseTimer();
+        }
+        try {
+            body.sendSoFar(upstreamChannel);
+        } catch (IOException e) {
+            fail(HttpResponseStatus.INTERNAL_SERVER_ERROR, "cannot read the buffered request body: " + e);
+            return;
         }
         updateClientReading();
     }
@@ -266,61 +244,29 @@ final class ProxyExchange implements UpstreamListener {
             content.release();
             return;
         }
-        boolean last = content instanceof LastHttpContent;
-        bodyBytes += content.content().readableBytes();
-        if (bodyBytes > px.config().limits().maxBodySize()) {
-            content.release();
-            fail(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
-                    "request body over the limit of " + px.config().limits().maxBodySize() + " bytes");
-            return;
-        }
-        requestComplete = last;
-        if (phase == Phase.BUFFERING) {
-            buffer(content, last);
-            return;
-        }
-        if (!hasBody) {
-            content.release();
-            if (last && upstreamChannel != null) {
-                upstreamChannel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT, upstreamChannel.voidPromise());
-                startResponseTimer();
-            }
-        } else if (upstreamChannel == null) {
-            if (pendingBody == null) {
-                pendingBody = new ArrayDeque<>(2);
-            }
-            pendingBody.add(content);
-        } else if (last) {
-            upstreamChannel.writeAndFlush(content, upstreamChannel.voidPromise());
-            startResponseTimer();
-        } else {
-            upstreamChannel.write(content, upstreamChannel.voidPromise());
-        }
-        updateClientReading();
-    }
-
-    private void buffer(HttpContent content, boolean last) {
+        RequestBody.Step step;
         try {
-            buffer.add(content);
+            step = body.take(content, phase == Phase.BUFFERING ? null : upstreamChannel);
         } catch (IOException e) {
             fail(HttpResponseStatus.INTERNAL_SERVER_ERROR, "cannot buffer the request body: " + e);
             return;
         }
-        if (last) {
-            if (buffer.spilled()) {
-                px.metrics().requestBodySpilled();
+        switch (step) {
+            case TOO_LARGE -> {
+                fail(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "request body over the limit of " + body.limit() + " bytes");
+                return;
             }
-            attempt();
+            case READ_WHOLE -> {
+                if (body.spilled()) {
+                    px.metrics().requestBodySpilled();
+                }
+                attempt();
+                return;
+            }
+            case SENT -> startResponseTimer();
+            case MORE -> { }
         }
-    }
-
-    /** Writes what the upstream takes of the buffered body. */
-    private void writeBuffered() {
-        try {
-            buffer.writeTo(upstreamChannel);
-        } catch (IOException e) {
-            fail(HttpResponseStatus.INTERNAL_SERVER_ERROR, "cannot read the buffered request body: " + e);
-        }
+        updateClientReading();
     }
 
     /** End of a client read batch: push what was forwarded. */
@@ -337,7 +283,7 @@ final class ProxyExchange implements UpstreamListener {
      * common bodiless request never does.
      */
     private void updateClientReading() {
-        if (phase == Phase.ENDED || phase == Phase.BUFFERING || requestComplete || !hasBody) {
+        if (phase == Phase.ENDED || phase == Phase.BUFFERING || body.fullyRead()) {
             return;
         }
         clientCtx.channel().config().setAutoRead(upstreamChannel != null && upstreamChannel.isWritable());
@@ -345,8 +291,13 @@ final class ProxyExchange implements UpstreamListener {
 
     @Override
     public void onUpstreamWritabilityChanged(boolean writable) {
-        if (writable && buffer != null && upstreamChannel != null && !buffer.written() && phase != Phase.ENDED) {
-            writeBuffered();
+        if (writable && upstreamChannel != null && phase != Phase.ENDED) {
+            try {
+                body.resume(upstreamChannel);
+            } catch (IOException e) {
+                fail(HttpResponseStatus.INTERNAL_SERVER_ERROR, "cannot read the buffered request body: " + e);
+                return;
+            }
         }
         updateClientReading();
     }
@@ -402,7 +353,7 @@ final class ProxyExchange implements UpstreamListener {
         }
         upstreamReusable = HttpUtil.isKeepAlive(response);
         boolean bodyExpected = !method.equals(HttpMethod.HEAD) && code != 204 && code != 304;
-        boolean keepAlive = clientKeepAlive && requestFullyRead() && !client.lastResponse();
+        boolean keepAlive = clientKeepAlive && body.fullyRead() && !client.lastResponse();
         boolean closeDelimited = ProxyHeaders.prepareResponse(response, clientVersion, bodyExpected, keepAlive, false);
         responseKeepAlive = keepAlive && !closeDelimited;
         clientCtx.write(response, clientCtx.voidPromise());
@@ -516,7 +467,7 @@ final class ProxyExchange implements UpstreamListener {
     }
 
     private void retryOrFail(boolean sent, Throwable cause) {
-        if (px.retries().mayRetry(attempts, sent, method, hasBody)) {
+        if (px.retries().mayRetry(attempts, sent, method, body.present())) {
             log.debug("{} {}: retrying after {}", method, LogText.escape(uri), cause.toString());
             px.metrics().retried();
             attempt();
@@ -556,7 +507,7 @@ final class ProxyExchange implements UpstreamListener {
 
     /** Answers with the proxy's own error. The connection stays open only if the request was read whole. */
     private void fail(HttpResponseStatus errorStatus, String reason) {
-        answerError(errorStatus, reason, clientKeepAlive && requestFullyRead() && !client.lastResponse());
+        answerError(errorStatus, reason, clientKeepAlive && body.fullyRead() && !client.lastResponse());
     }
 
     private void answerError(HttpResponseStatus errorStatus, String reason, boolean keepAlive) {
@@ -601,18 +552,10 @@ final class ProxyExchange implements UpstreamListener {
         }
         phase = Phase.ENDED;
         cancelResponseTimer();
-        if (pendingBody != null) {
-            HttpContent c;
-            while ((c = pendingBody.poll()) != null) {
-                c.release();
-            }
-        }
-        if (buffer != null) {
-            buffer.release();
-        }
+        body.release();
         switch (ending) {
             // A backend may answer before it has read the whole body: a connection mid-body cannot carry another.
-            case COMPLETE -> giveBackUpstream(upstreamReusable && requestComplete && (buffer == null || buffer.written()));
+            case COMPLETE -> giveBackUpstream(upstreamReusable && body.sentWhole());
             case TUNNEL -> handOverUpstream();
             case FAILED -> giveBackUpstream(false);
         }
@@ -662,7 +605,7 @@ final class ProxyExchange implements UpstreamListener {
 
     private void overloaded(String reason) {
         answerError(HttpResponseStatus.SERVICE_UNAVAILABLE, reason,
-                clientKeepAlive && requestFullyRead() && !client.lastResponse(), true);
+                clientKeepAlive && body.fullyRead() && !client.lastResponse(), true);
     }
 
     /** A tunnelled connection counts as in flight on its upstream until it closes. */
