@@ -2,7 +2,6 @@ package dev.usher.proxy.connections;
 
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
@@ -29,8 +28,8 @@ public final class UpstreamHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (listener != null && msg instanceof HttpObject http) {
-            listener.onResponse(http);
+        if (listener != null) {
+            listener.onResponse(msg);
         } else {
             // Bytes from a backend while no request is out: the connection is out of step and cannot be reused.
             ReferenceCountUtil.release(msg);

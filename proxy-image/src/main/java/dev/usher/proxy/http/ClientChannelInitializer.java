@@ -5,14 +5,14 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
-import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The pipeline of each client connection: request decoder (with its head checks and deadline), response encoder,
- * idle timeout, and the proxying handler. Not Netty's HttpServerCodec: its decoder cannot be given the checks, and
- * it resets a connection with more than 128 pipelined requests.
+ * The pipeline of each client connection: request decoder (with its head checks and deadline), idle timeout, and
+ * the proxying handler. Not Netty's HttpServerCodec: its decoder cannot be given the checks, and it resets a
+ * connection with more than 128 pipelined requests. No response encoder: responses are written as bytes
+ * ({@link ResponseHeadWriter}, {@link BodyFraming}, {@link ErrorResponses}), a backend's lines forwarded as they came.
  */
 public final class ClientChannelInitializer extends ChannelInitializer<Channel> {
 
@@ -39,7 +39,6 @@ public final class ClientChannelInitializer extends ChannelInitializer<Channel> 
         var limits = px.config().limits();
         ch.pipeline()
                 .addLast(new RequestDecoder(limits.maxInitialLineLength(), limits.maxHeaderSize(), px.config().timeouts().requestHead()))
-                .addLast(new HttpResponseEncoder())
                 // Reader idle only: tracking writes would cost a promise and a listener per write, and a client
                 // that is being sent a long response is not idle (ClientHandler ignores the event then).
                 .addLast(new IdleStateHandler(px.config().timeouts().idle().toMillis(), 0, 0, TimeUnit.MILLISECONDS))

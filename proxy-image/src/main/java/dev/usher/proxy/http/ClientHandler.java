@@ -198,7 +198,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Client
         }
         closing = true;
         ctx.channel().config().setAutoRead(false);
-        LingeringClose.after(ctx.writeAndFlush(ErrorResponses.of(ctx.alloc(), why.status(), true)));
+        LingeringClose.after(ctx.writeAndFlush(ErrorResponses.of(ctx.alloc(), why.status(), true, 0)));
     }
 
     @Override
@@ -239,6 +239,9 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Client
     public void exchangeAborted() {
         current = null;
         closing = true;
+        // What the socket takes now goes out (the head, say), so the client sees a response cut short rather than
+        // none; what it cannot take is dropped with the close, as a slow client must not hold the connection open.
+        ctx.flush();
         ctx.close();
     }
 

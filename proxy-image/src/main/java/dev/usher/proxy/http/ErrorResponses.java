@@ -2,32 +2,34 @@ package dev.usher.proxy.http;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpVersion;
-import java.nio.charset.StandardCharsets;
 
 /**
  * The proxy's own answers: the status line as plain text and nothing else. Why is logged, never sent: an
- * exception's text or an upstream's address tells a client about the inside.
+ * exception's text or an upstream's address tells a client about the inside. Written as bytes, as every response
+ * to a client is.
  */
 final class ErrorResponses {
     private ErrorResponses() {}
 
-    static FullHttpResponse of(ByteBufAllocator alloc, HttpResponseStatus status, boolean close) {
-        byte[] text = (status.code() + " " + status.reasonPhrase() + "\n").getBytes(StandardCharsets.US_ASCII);
-        ByteBuf body = alloc.buffer(text.length).writeBytes(text);
-        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body);
-        r.headers()
-                .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.TEXT_PLAIN + "; charset=utf-8")
-                .setInt(HttpHeaderNames.CONTENT_LENGTH, text.length)
-                .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE);
+    /** @param retryAfter seconds for Retry-After, or 0 for none */
+    static ByteBuf of(ByteBufAllocator alloc, HttpResponseStatus status, boolean close, int retryAfter) {
+        String text = status.code() + " " + status.reasonPhrase() + "\n";
+        StringBuilder head = new StringBuilder(192)
+                .append("HTTP/1.1 ").append(status.code()).append(' ').append(status.reasonPhrase()).append("\r\n")
+                .append("content-type: text/plain; charset=utf-8\r\n")
+                .append("content-length: ").append(text.length()).append("\r\n")
+                .append("cache-control: no-store\r\n");
         if (close) {
-            r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            head.append("connection: close\r\n");
         }
-        return r;
+        if (retryAfter > 0) {
+            head.append("retry-after: ").append(retryAfter).append("\r\n");
+        }
+        head.append("\r\n").append(text);
+        ByteBuf out = alloc.buffer(head.length());
+        ByteBufUtil.writeAscii(out, head);
+        return out;
     }
 }

@@ -4,19 +4,15 @@ import dev.usher.proxy.connections.ConnectionPool;
 import dev.usher.proxy.connections.UpstreamHandler;
 import dev.usher.proxy.connections.UpstreamListener;
 import dev.usher.proxy.endpoints.Upstream;
+import dev.usher.proxy.protocols.response.ResponseHead;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.EmptyHttpHeaders;
-import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
@@ -24,6 +20,7 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.net.ConnectException;
+import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -76,6 +73,8 @@ final class ProxyExchange implements UpstreamListener {
 
     /** An overload passes: a second is about what a few requests on a synchronous app server take. */
     private static final int RETRY_AFTER_SECONDS = 1;
+    private static final ByteBuf CONTINUE = Unpooled.unreleasableBuffer(Unpooled.directBuffer(25)
+            .writeBytes("HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII))).asReadOnly();
 
     private final ProxyContext px;
     private final ClientSide client;
@@ -105,6 +104,7 @@ final class ProxyExchange implements UpstreamListener {
     /** Made only when the request has to wait for an upstream slot. */
     private SlotWait slotWait;
     private boolean responseKeepAlive;
+    private BodyFraming framing = BodyFraming.AS_IS;
     private boolean upstreamReusable;
     private int status;
     private long bytesOut;
@@ -146,9 +146,7 @@ final class ProxyExchange implements UpstreamListener {
         // Answered here, as nginx does: the body is read (and limited) by the proxy, not by the backend.
         // RFC 9110 10.1.1: an HTTP/1.0 client's expectation is ignored, never answered with 100.
         if (expectsContinue && clientVersion.minorVersion() >= 1) {
-            // A full message: the encoder must see the interim answer end before the real one starts.
-            clientCtx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
-                    Unpooled.EMPTY_BUFFER));
+            clientCtx.writeAndFlush(CONTINUE.duplicate(), clientCtx.voidPromise());
         }
         if (body.buffered()) {
             phase = Phase.BUFFERING;
@@ -309,28 +307,26 @@ final class ProxyExchange implements UpstreamListener {
     }
 
     @Override
-    public void onResponse(HttpObject msg) {
+    public void onResponse(Object msg) {
         if (phase == Phase.ENDED) {
             ReferenceCountUtil.release(msg);
             return;
         }
-        if (msg instanceof HttpResponse response) {
-            onResponseHead(response);
-            if (!(msg instanceof HttpContent)) {
-                return;
+        if (msg instanceof ResponseHead head) {
+            try {
+                onResponseHead(head);
+            } finally {
+                head.release();
             }
-        }
-        if (msg instanceof HttpContent content) {
+        } else if (msg instanceof HttpContent content) {
             onResponseContent(content);
+        } else {
+            ReferenceCountUtil.release(msg);
         }
     }
 
-    private void onResponseHead(HttpResponse response) {
-        if (response.decoderResult().isFailure()) {
-            failUpstream(new IllegalStateException("malformed response: " + response.decoderResult().cause()));
-            return;
-        }
-        int code = response.status().code();
+    private void onResponseHead(ResponseHead response) {
+        int code = response.status();
         if (code >= 100 && code < 200 && code != 101) {
             onInterimResponse(response);
             return;
@@ -347,29 +343,27 @@ final class ProxyExchange implements UpstreamListener {
         phase = Phase.RESPONDING;
         status = code;
         if (code == 101) {
-            ProxyHeaders.prepareResponse(response, clientVersion, false, true, true);
-            clientCtx.write(response);
+            clientCtx.write(ResponseHeadWriter.switchingHead(clientCtx.alloc(), response), clientCtx.voidPromise());
             return;
         }
-        upstreamReusable = HttpUtil.isKeepAlive(response);
+        upstreamReusable = response.keepAlive();
         boolean bodyExpected = !method.equals(HttpMethod.HEAD) && code != 204 && code != 304;
+        boolean http10 = clientVersion.equals(HttpVersion.HTTP_1_0);
         boolean keepAlive = clientKeepAlive && body.fullyRead() && !client.lastResponse();
-        boolean closeDelimited = ProxyHeaders.prepareResponse(response, clientVersion, bodyExpected, keepAlive, false);
-        responseKeepAlive = keepAlive && !closeDelimited;
-        clientCtx.write(response, clientCtx.voidPromise());
+        framing = ResponseHeadWriter.framing(response, bodyExpected, http10);
+        responseKeepAlive = keepAlive && framing != BodyFraming.UNTIL_CLOSE;
+        clientCtx.write(ResponseHeadWriter.finalHead(clientCtx.alloc(), response, framing, keepAlive, http10),
+                clientCtx.voidPromise());
     }
 
     /**
      * 1xx answers other than 101 (RFC 9110 15.2): 103 Early Hints and the like go on to an HTTP/1.1 client, which
      * must accept them; an HTTP/1.0 client cannot. A 100 never does: the proxy answered Expect itself.
      */
-    private void onInterimResponse(HttpResponse response) {
+    private void onInterimResponse(ResponseHead response) {
         phase = Phase.INTERIM;
-        if (response.status().code() != 100 && clientVersion.minorVersion() >= 1) {
-            ProxyHeaders.prepareInterim(response);
-            // A full message: the encoder must see the interim answer end before the final one starts.
-            clientCtx.write(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, response.status(), Unpooled.EMPTY_BUFFER,
-                    response.headers(), EmptyHttpHeaders.INSTANCE), clientCtx.voidPromise());
+        if (response.status() != 100 && clientVersion.minorVersion() >= 1) {
+            clientCtx.write(ResponseHeadWriter.interimHead(clientCtx.alloc(), response), clientCtx.voidPromise());
         }
     }
 
@@ -381,23 +375,18 @@ final class ProxyExchange implements UpstreamListener {
             }
             return;
         }
-        if (content.decoderResult().isFailure()) {
-            Throwable cause = content.decoderResult().cause();
-            content.release();
-            failUpstream(new IllegalStateException("malformed response body: " + cause.getMessage(), cause));
-            return;
-        }
-        bytesOut += content.content().readableBytes();
-        if (content instanceof LastHttpContent last) {
+        ByteBuf data = content.content();
+        bytesOut += data.readableBytes();
+        if (content instanceof LastHttpContent) {
             if (status == 101) {
-                last.release();
+                data.release();
                 switchToTunnel();
             } else {
-                complete(last);
+                complete(data);
             }
             return;
         }
-        clientCtx.write(content, clientCtx.voidPromise());
+        framing.write(clientCtx, data);
         if (!clientCtx.channel().isWritable()) {
             upstreamChannel.config().setAutoRead(false);
         }
@@ -410,7 +399,7 @@ final class ProxyExchange implements UpstreamListener {
         }
     }
 
-    private void complete(LastHttpContent last) {
+    private void complete(ByteBuf last) {
         if (status >= 500) {
             px.outliers().failure(upstream);
         } else {
@@ -419,15 +408,14 @@ final class ProxyExchange implements UpstreamListener {
         end(Ending.COMPLETE, true);
         // Only a closing connection waits for its last write: a kept-alive one needs no promise per response.
         boolean closing = !responseKeepAlive || client.lastResponse();
-        client.exchangeEnded(responseKeepAlive,
-                closing ? clientCtx.writeAndFlush(last) : clientCtx.writeAndFlush(last, clientCtx.voidPromise()));
+        client.exchangeEnded(responseKeepAlive, framing.writeLast(clientCtx, last, closing));
     }
 
     private void switchToTunnel() {
         px.outliers().success(upstream);
         Channel up = upstreamChannel;
         end(Ending.TUNNEL, true);
-        clientCtx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(f -> {
+        clientCtx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> {
             if (f.isSuccess()) {
                 client.becomeTunnel(up);
             } else {
@@ -528,11 +516,8 @@ final class ProxyExchange implements UpstreamListener {
         }
         bytesOut = 0;
         end(Ending.FAILED, true);
-        FullHttpResponse error = ErrorResponses.of(clientCtx.alloc(), errorStatus, !keepAlive);
-        if (retryAfter) {
-            error.headers().setInt(HttpHeaderNames.RETRY_AFTER, RETRY_AFTER_SECONDS);
-        }
-        client.exchangeEnded(keepAlive, clientCtx.writeAndFlush(error));
+        client.exchangeEnded(keepAlive, clientCtx.writeAndFlush(
+                ErrorResponses.of(clientCtx.alloc(), errorStatus, !keepAlive, retryAfter ? RETRY_AFTER_SECONDS : 0)));
     }
 
     /** The response was cut short: closing the connection is the only honest signal left. */

@@ -6,7 +6,6 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AsciiString;
 import java.util.ArrayList;
@@ -15,8 +14,9 @@ import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * Header rewriting at the proxy boundary: hop-by-hop headers belong to one connection and are dropped (RFC 9110
- * 7.6.1); forwarding headers tell the backend who the client was; framing is re-decided for the next hop.
+ * Request header rewriting at the proxy boundary: hop-by-hop headers belong to one connection and are dropped (RFC
+ * 9110 7.6.1); forwarding headers tell the backend who the client was; framing is re-decided for the next hop.
+ * Responses have theirs in {@link ResponseHeadWriter}.
  */
 final class ProxyHeaders {
     static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
@@ -71,46 +71,6 @@ final class ProxyHeaders {
             h.set(X_REQUEST_ID, id);
         }
         return id;
-    }
-
-    /**
-     * Turns the backend's response head into the one sent to the client, in place.
-     *
-     * @param bodyExpected false for HEAD requests and 1xx/204/304 answers, which never carry a body
-     * @return whether the body is delimited by the connection closing (HTTP/1.0 client, no length known)
-     */
-    static boolean prepareResponse(HttpResponse response, HttpVersion clientVersion, boolean bodyExpected,
-                                   boolean keepAlive, boolean upgrade) {
-        HttpHeaders h = response.headers();
-        String upgradeTo = upgrade ? h.get(HttpHeaderNames.UPGRADE) : null;
-        removeHopByHop(h);
-        response.setProtocolVersion(HttpVersion.HTTP_1_1);
-        appendVia(h);
-        if (upgradeTo != null) {
-            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
-            h.set(HttpHeaderNames.UPGRADE, upgradeTo);
-            return false;
-        }
-        boolean closeDelimited = false;
-        if (bodyExpected && !h.contains(HttpHeaderNames.CONTENT_LENGTH)) {
-            if (clientVersion.equals(HttpVersion.HTTP_1_0)) {
-                closeDelimited = true;
-            } else {
-                h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
-            }
-        }
-        if (!keepAlive || closeDelimited) {
-            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-        } else if (clientVersion.equals(HttpVersion.HTTP_1_0)) {
-            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
-        }
-        return closeDelimited;
-    }
-
-    /** A 1xx answer passed on: only its hop-by-hop headers go. */
-    static void prepareInterim(HttpResponse response) {
-        removeHopByHop(response.headers());
-        response.setProtocolVersion(HttpVersion.HTTP_1_1);
     }
 
     private static void removeHopByHop(HttpHeaders h) {

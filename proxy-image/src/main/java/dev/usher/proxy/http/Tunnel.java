@@ -9,7 +9,6 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
-import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.timeout.IdleStateEvent;
 
 /**
@@ -25,13 +24,12 @@ final class Tunnel extends ChannelInboundHandlerAdapter {
 
     /**
      * Takes the HTTP handlers out of both pipelines and relays from then on. {@code clientCtx} is the client
-     * handler's context. Encoders go before decoders: bytes a decoder still holds are fired on raw when it is
-     * removed, and must reach the tunnel, not an encoder.
+     * handler's context. The tunnel handlers go in before the decoders go out: bytes a decoder still holds are fired
+     * on raw when it is removed, and must reach the tunnel.
      */
     static void join(ChannelHandlerContext clientCtx, Channel upstream, BackendProtocol protocol) {
         Channel client = clientCtx.channel();
         ChannelPipeline clientPipeline = clientCtx.pipeline();
-        clientPipeline.remove(HttpResponseEncoder.class);
         upstream.pipeline().replace(UpstreamHandler.class, "tunnel", new Tunnel(client));
         protocol.removeCodecForTunnel(upstream.pipeline());
         clientPipeline.replace(clientCtx.handler(), "tunnel", new Tunnel(upstream));

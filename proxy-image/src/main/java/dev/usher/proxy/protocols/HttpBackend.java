@@ -1,13 +1,16 @@
 package dev.usher.proxy.protocols;
 
+import dev.usher.proxy.protocols.response.ResponseDecoder;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelPipeline;
-import io.netty.handler.codec.http.HttpClientCodec;
-import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpRequestEncoder;
 
 /** HTTP/1.1 to the backend, with keep-alive. */
 public final class HttpBackend implements BackendProtocol {
-    private static final String CODEC = "http-client-codec";
+    private static final String DECODER = "http-response-decoder";
+    private static final String ENCODER = "http-request-encoder";
 
     private final int maxHeaderSize;
 
@@ -17,19 +20,17 @@ public final class HttpBackend implements BackendProtocol {
 
     @Override
     public void addCodec(ChannelPipeline pipeline) {
-        pipeline.addLast(CODEC, new HttpClientCodec(responseDecoderConfig(maxHeaderSize), false, false));
+        ResponseDecoder decoder = responseDecoder(maxHeaderSize);
+        pipeline.addLast(DECODER, decoder);
+        pipeline.addLast(ENCODER, new RequestEncoder(decoder));
     }
 
     /**
-     * How backend responses are parsed, for every protocol that answers in HTTP. Headers may be as large as
-     * the client's limit (a backend echoing them should not fail), and chunks up to 64 KiB keep large bodies
-     * moving in few pieces.
+     * How backend responses are read, for every protocol that answers in HTTP. A head may be as large as the
+     * client's limit allows a request's (a backend echoing headers should not fail), plus a status line.
      */
-    public static HttpDecoderConfig responseDecoderConfig(int maxHeaderSize) {
-        return new HttpDecoderConfig()
-                .setMaxHeaderSize(Math.max(maxHeaderSize, 8192))
-                .setMaxInitialLineLength(8192)
-                .setMaxChunkSize(64 * 1024);
+    public static ResponseDecoder responseDecoder(int maxHeaderSize) {
+        return new ResponseDecoder(Math.max(maxHeaderSize, 8192) + 8192);
     }
 
     @Override
@@ -44,8 +45,22 @@ public final class HttpBackend implements BackendProtocol {
 
     @Override
     public void removeCodecForTunnel(ChannelPipeline pipeline) {
-        HttpClientCodec codec = (HttpClientCodec) pipeline.get(CODEC);
-        codec.removeOutboundHandler();
-        pipeline.remove(codec);
+        pipeline.remove(ENCODER);
+        pipeline.remove(DECODER);
+    }
+
+    /** Netty's encoder, which also tells the decoder when the answer is to a HEAD request and so has no body. */
+    private static final class RequestEncoder extends HttpRequestEncoder {
+        private final ResponseDecoder decoder;
+
+        RequestEncoder(ResponseDecoder decoder) {
+            this.decoder = decoder;
+        }
+
+        @Override
+        protected void encodeInitialLine(ByteBuf buf, HttpRequest request) throws Exception {
+            decoder.expectResponseTo(request.method().equals(HttpMethod.HEAD));
+            super.encodeInitialLine(buf, request);
+        }
     }
 }

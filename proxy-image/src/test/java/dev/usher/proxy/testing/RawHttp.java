@@ -142,6 +142,11 @@ public final class RawHttp implements AutoCloseable {
         }
     }
 
+    /** Everything the server sends until it closes the connection. */
+    public byte[] readAll() throws IOException {
+        return in.readAllBytes();
+    }
+
     /** The next byte from the server, or -1 at the end of the stream. */
     public int read() throws IOException {
         return in.read();

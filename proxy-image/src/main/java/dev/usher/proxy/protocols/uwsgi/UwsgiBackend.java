@@ -4,6 +4,7 @@ import dev.usher.proxy.config.UwsgiSettings;
 import dev.usher.proxy.protocols.BackendProtocol;
 import dev.usher.proxy.protocols.ClientInfo;
 import dev.usher.proxy.protocols.HttpBackend;
+import dev.usher.proxy.protocols.response.ResponseDecoder;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
@@ -25,7 +26,7 @@ public final class UwsgiBackend implements BackendProtocol {
 
     @Override
     public void addCodec(ChannelPipeline pipeline) {
-        UwsgiResponseDecoder decoder = new UwsgiResponseDecoder(HttpBackend.responseDecoderConfig(maxHeaderSize));
+        ResponseDecoder decoder = HttpBackend.responseDecoder(maxHeaderSize);
         pipeline.addLast("uwsgi-response-decoder", decoder);
         pipeline.addLast("uwsgi-request-encoder", new UwsgiRequestEncoder(settings, decoder));
     }

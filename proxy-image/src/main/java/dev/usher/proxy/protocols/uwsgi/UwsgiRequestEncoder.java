@@ -1,6 +1,7 @@
 package dev.usher.proxy.protocols.uwsgi;
 
 import dev.usher.proxy.config.UwsgiSettings;
+import dev.usher.proxy.protocols.response.ResponseDecoder;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
@@ -18,11 +19,11 @@ import java.util.List;
  */
 final class UwsgiRequestEncoder extends MessageToMessageEncoder<Object> {
     private final UwsgiSettings settings;
-    private final UwsgiResponseDecoder decoder;
+    private final ResponseDecoder decoder;
     private UwsgiVars waitingForBody;
     private CompositeByteBuf body;
 
-    UwsgiRequestEncoder(UwsgiSettings settings, UwsgiResponseDecoder decoder) {
+    UwsgiRequestEncoder(UwsgiSettings settings, ResponseDecoder decoder) {
         this.settings = settings;
         this.decoder = decoder;
     }

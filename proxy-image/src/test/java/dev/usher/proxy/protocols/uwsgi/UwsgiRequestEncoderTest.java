@@ -4,13 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.usher.proxy.config.UwsgiSettings;
 import dev.usher.proxy.protocols.ClientInfo;
+import dev.usher.proxy.protocols.HttpBackend;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
-import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpVersion;
@@ -29,7 +29,7 @@ class UwsgiRequestEncoderTest {
             new InetSocketAddress("127.0.0.9", 40000), new InetSocketAddress("127.0.0.1", 8080), "http");
 
     private final EmbeddedChannel channel = new EmbeddedChannel(
-            new UwsgiRequestEncoder(SETTINGS, new UwsgiResponseDecoder(new HttpDecoderConfig())));
+            new UwsgiRequestEncoder(SETTINGS, HttpBackend.responseDecoder(8192)));
 
     /** The vars block as the proxy writes it: prepared once by the backend protocol. */
     private static Object head(HttpRequest request) {

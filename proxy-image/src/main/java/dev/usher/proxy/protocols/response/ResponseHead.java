@@ -1,0 +1,157 @@
+package dev.usher.proxy.protocols.response;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.DefaultByteBufHolder;
+import io.netty.util.AsciiString;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * A backend's response head as it arrived: its bytes, where each field line sits in them, and the facts the proxy
+ * acts on (status, framing, Connection's tokens). The proxy forwards the lines it keeps as they are, so nothing is
+ * decoded into header objects and encoded again. A {@code ByteBufHolder}: whoever takes it releases its bytes.
+ */
+public final class ResponseHead extends DefaultByteBufHolder {
+    private final ByteBuf bytes;
+    private final boolean http11;
+    private final int status;
+    private final int reasonStart;
+    private final int reasonEnd;
+    /** {@link FieldKind} ordinal, name start, name end, value start, value end: per field line, offsets in bytes. */
+    private final int[] fields;
+    private final int fieldCount;
+    private final Framing framing;
+
+    ResponseHead(ByteBuf bytes, boolean http11, int status, int reasonStart, int reasonEnd, int[] fields,
+                 int fieldCount, Framing framing) {
+        super(bytes);
+        this.bytes = bytes;
+        this.http11 = http11;
+        this.status = status;
+        this.reasonStart = reasonStart;
+        this.reasonEnd = reasonEnd;
+        this.fields = fields;
+        this.fieldCount = fieldCount;
+        this.framing = framing;
+    }
+
+    /**
+     * How the head frames what follows it, and what its Connection header said.
+     *
+     * @param contentLength   Content-Length's value, or -1; Transfer-Encoding overrides it when both are given
+     * @param lengthLineClean whether the head has exactly one Content-Length line, a plain number, fit to copy
+     * @param chunked         Transfer-Encoding ends in chunked
+     * @param transferCoded   any Transfer-Encoding at all
+     * @param close           Connection names close
+     * @param keepAlive       Connection names keep-alive
+     * @param namesOthers     Connection names other fields, which belong to this hop and are dropped
+     */
+    public record Framing(long contentLength, boolean lengthLineClean, boolean chunked, boolean transferCoded,
+                          boolean close, boolean keepAlive, boolean namesOthers) {}
+
+    public int status() {
+        return status;
+    }
+
+    public boolean http11() {
+        return http11;
+    }
+
+    public Framing framing() {
+        return framing;
+    }
+
+    /** Whether the body is framed by its Content-Length (or absent), rather than by chunks or the close. */
+    public boolean lengthFramed() {
+        return framing.contentLength() >= 0 && !framing.transferCoded();
+    }
+
+    /** Whether the connection may carry another request after this response. */
+    public boolean keepAlive() {
+        if (framing.close() || (framing.transferCoded() && framing.contentLength() >= 0)) {
+            return false; // RFC 9112 6.3: both framings at once is an error the connection must not outlive
+        }
+        return http11 || framing.keepAlive();
+    }
+
+    public int fieldCount() {
+        return fieldCount;
+    }
+
+    public FieldKind kind(int field) {
+        return FieldKind.VALUES[fields[5 * field]];
+    }
+
+    /** The whole field line, from its name to the end of its value (without trailing whitespace or the line end). */
+    public ByteBuf line(int field) {
+        int start = fields[5 * field + 1];
+        return bytes.slice(start, fields[5 * field + 4] - start);
+    }
+
+    /** The reason phrase as sent, possibly empty. */
+    public ByteBuf reason() {
+        return bytes.slice(reasonStart, reasonEnd - reasonStart);
+    }
+
+    public boolean nameIs(int field, CharSequence name) {
+        int start = fields[5 * field + 1];
+        int length = fields[5 * field + 2] - start;
+        if (length != name.length()) {
+            return false;
+        }
+        for (int i = 0; i < length; i++) {
+            if (AsciiString.toLowerCase((char) bytes.getByte(start + i)) != AsciiString.toLowerCase(name.charAt(i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    public String value(int field) {
+        int start = fields[5 * field + 3];
+        return bytes.toString(start, fields[5 * field + 4] - start, StandardCharsets.ISO_8859_1);
+    }
+
+    /** The first value of a field, or null. */
+    public String value(CharSequence name) {
+        for (int i = 0; i < fieldCount; i++) {
+            if (nameIs(i, name)) {
+                return value(i);
+            }
+        }
+        return null;
+    }
+
+    /** The first value of a field of this kind, or null. */
+    public String value(FieldKind kind) {
+        for (int i = 0; i < fieldCount; i++) {
+            if (fields[5 * i] == kind.ordinal()) {
+                return value(i);
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Whether a Connection line names this field (RFC 9110 7.6.1: it belongs to this hop). The fields that frame
+     * or route a message are never dropped that way.
+     */
+    public boolean namedByConnection(int field) {
+        if (!framing.namesOthers()) {
+            return false;
+        }
+        int start = fields[5 * field + 1];
+        int end = fields[5 * field + 2];
+        for (int i = 0; i < fieldCount; i++) {
+            if (fields[5 * i] == FieldKind.CONNECTION.ordinal()
+                    && ConnectionTokens.names(bytes, fields[5 * i + 3], fields[5 * i + 4], bytes, start, end)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether a field line of this name is in the head. */
+    public boolean has(CharSequence name) {
+        return value(name) != null;
+    }
+}

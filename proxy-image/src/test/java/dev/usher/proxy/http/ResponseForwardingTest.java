@@ -1,0 +1,181 @@
+package dev.usher.proxy.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.usher.proxy.testing.ProxyFixture;
+import dev.usher.proxy.testing.RawHttp;
+import dev.usher.proxy.testing.ScriptedBackend;
+import dev.usher.proxy.testing.ScriptedBackend.Answer;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * A backend's response goes to the client as the lines the backend sent, less what belongs to the backend's
+ * connection, with the framing the client's connection needs. Responses a client could read differently from the
+ * proxy are answered 502 instead of being forwarded.
+ */
+class ResponseForwardingTest {
+    private static final String GET = "GET /x HTTP/1.1\r\nHost: a\r\n\r\n";
+
+    private ScriptedBackend backend;
+    private ProxyFixture proxy;
+
+    @BeforeEach
+    void start() throws Exception {
+        backend = new ScriptedBackend();
+        proxy = new ProxyFixture(List.of(backend.hostPort()), "retries: {attempts: 1}");
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        proxy.close();
+        backend.close();
+    }
+
+    @Test
+    void keepsTheBackendsLinesAsSentAndDropsItsHopByHopOnes() throws Exception {
+        backend.answer(Answer.of("HTTP/1.1 299 Quite Fine\r\nX-Mixed-Case: Value  With  Spaces\r\n"
+                + "Connection: X-Hop, keep-alive\r\nX-Hop: secret\r\nKeep-Alive: timeout=5\r\nUpgrade: h2c\r\n"
+                + "Via: 1.1 inner\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\nContent-Length: 2\r\n\r\nok"));
+        try (RawHttp client = new RawHttp(proxy.port())) {
+            String response = client.send(GET).readResponse();
+            assertThat(response).startsWith("HTTP/1.1 299 Quite Fine\r\n")
+                    .contains("\r\nX-Mixed-Case: Value  With  Spaces\r\n")
+                    .contains("\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\n")
+                    .contains("\r\nVia: 1.1 inner\r\n").contains("\r\nvia: 1.1 usher\r\n")
+                    .doesNotContainIgnoringCase("x-hop").doesNotContainIgnoringCase("keep-alive")
+                    .doesNotContainIgnoringCase("upgrade").doesNotContainIgnoringCase("connection:")
+                    .endsWith("\r\n\r\nok");
+        }
+    }
+
+    @Test
+    void aChunkedBodyIsRechunkedWithoutExtensionsOrTrailers() throws Exception {
+        backend.answer(Answer.of("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "5;name=value\r\nhello\r\n6\r\n world\r\n0\r\nX-Trailer: t\r\n\r\n"), Answer.of(ok("again")));
+        try (RawHttp client = new RawHttp(proxy.port())) {
+            String head = client.send(GET).readHeadOnly();
+            assertThat(head).containsIgnoringCase("transfer-encoding: chunked").doesNotContainIgnoringCase("content-length");
+            assertThat(client.readChunkedBody()).isEqualTo("hello world");
+            assertThat(client.send(GET).readResponse()).as("both connections stay in step").endsWith("again");
+        }
+        assertThat(backend.connectionsAccepted()).isEqualTo(1);
+    }
+
+    @Test
+    void aChunkedBodyGoesToAnHttp10ClientAsItsDataThenTheClose() throws Exception {
+        backend.answer(Answer.of("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"));
+        try (RawHttp client = new RawHttp(proxy.port())) {
+            String head = client.send("GET /x HTTP/1.0\r\nHost: a\r\nConnection: keep-alive\r\n\r\n").readHeadOnly();
+            assertThat(head).containsIgnoringCase("connection: close").doesNotContainIgnoringCase("transfer-encoding");
+            assertThat(new String(client.readAll())).isEqualTo("hello");
+        }
+    }
+
+    @Test
+    void aBodyThatRunsToTheCloseIsChunkedForTheClient() throws Exception {
+        backend.answer(Answer.thenClose("HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil the end"),
+                Answer.of(ok("next")));
+        try (RawHttp client = new RawHttp(proxy.port())) {
+            assertThat(client.send(GET).readHeadOnly()).containsIgnoringCase("transfer-encoding: chunked");
+            assertThat(client.readChunkedBody()).isEqualTo("until the end");
+            assertThat(client.send(GET).readResponse()).endsWith("next");
+        }
+        assertThat(backend.connectionsAccepted()).isEqualTo(2);
+    }
+
+    @Test
+    void chunkedOverridesContentLengthAndTheBackendConnectionIsNotReused() throws Exception {
+        backend.answer(Answer.of("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "5\r\nhello\r\n0\r\n\r\n"), Answer.of(ok("next")));
+        try (RawHttp client = new RawHttp(proxy.port())) {
+            String head = client.send(GET).readHeadOnly();
+            assertThat(head).doesNotContainIgnoringCase("content-length");
+            assertThat(client.readChunkedBody()).isEqualTo("hello");
+            assertThat(client.send(GET).readResponse()).endsWith("next");
+        }
+        assertThat(backend.connectionsAccepted()).isEqualTo(2);
+    }
+
+    @Test
+    void repeatedEqualContentLengthsReachTheClientOnce() throws Exception {
+        backend.answer(Answer.of("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 2, 2\r\n\r\nok"));
+        try (RawHttp client = new RawHttp(proxy.port())) {
+            String response = client.send(GET).readResponse();
+            assertThat(response.toLowerCase().split("content-length", -1)).hasSize(2);
+            assertThat(response).containsIgnoringCase("content-length: 2\r\n").endsWith("ok");
+        }
+    }
+
+    @Test
+    void aHeadArrivingByteByByteIsReadWhole() throws Exception {
+        backend.answer(Answer.of(ok("piecemeal")).inPiecesOf(1));
+        try (RawHttp client = new RawHttp(proxy.port())) {
+            assertThat(client.send(GET).readResponse()).startsWith("HTTP/1.1 200 OK\r\n").endsWith("piecemeal");
+        }
+    }
+
+    @Test
+    void bodilessAnswersKeepTheirLengthAndTheConnectionInStep() throws Exception {
+        backend.answer(Answer.of("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n"),
+                Answer.of("HTTP/1.1 304 Not Modified\r\nETag: \"x\"\r\n\r\n"),
+                Answer.of("HTTP/1.1 204 No Content\r\n\r\n"), Answer.of(ok("last")));
+        try (RawHttp client = new RawHttp(proxy.port())) {
+            assertThat(client.send("HEAD /x HTTP/1.1\r\nHost: a\r\n\r\n").readHeadOnly())
+                    .containsIgnoringCase("content-length: 100\r\n");
+            assertThat(client.send(GET).readHeadOnly()).startsWith("HTTP/1.1 304 ")
+                    .doesNotContainIgnoringCase("transfer-encoding");
+            assertThat(client.send(GET).readHeadOnly()).startsWith("HTTP/1.1 204 ")
+                    .doesNotContainIgnoringCase("transfer-encoding");
+            assertThat(client.send(GET).readResponse()).endsWith("last");
+        }
+        assertThat(backend.connectionsAccepted()).isEqualTo(1);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "HTTP/1.1 200 OK\r\nX-Split: a\rb\r\nContent-Length: 0\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nX-Folded: a\r\n b\r\nContent-Length: 0\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nX-Space : a\r\nContent-Length: 0\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nX-Nul: a\u0000b\r\nContent-Length: 0\r\n\r\n",
+        "HTTP/1.1 200 O\u0001K\r\nContent-Length: 0\r\n\r\n",
+        "HTTP/2.0 200 OK\r\nContent-Length: 0\r\n\r\n",
+        "HTTP/1.1 20 OK\r\nContent-Length: 0\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nok",
+        "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nContent-Length: 0x10\r\n\r\n",
+        "<html>not http</html>\r\n\r\n",
+    })
+    void aResponseTheClientCouldReadDifferentlyIs502(String response) throws Exception {
+        backend.answer(Answer.thenClose(response));
+        try (RawHttp client = new RawHttp(proxy.port())) {
+            assertThat(client.send(GET).readResponse()).startsWith("HTTP/1.1 502 ");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"zz\r\n", "2\r\nhello\r\n0\r\n\r\n", "5\r\nhello\r\n0\r\nX-Bad: a\u0001\r\n\r\n"})
+    void badChunkFramingAfterTheHeadCutsTheResponseShort(String body) throws Exception {
+        backend.answer(Answer.thenClose("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + body));
+        try (RawHttp client = new RawHttp(proxy.port())) {
+            assertThat(client.send(GET).readHeadOnly()).startsWith("HTTP/1.1 200 ");
+            assertThat(new String(client.readAll())).as("no last chunk: the client can tell").doesNotEndWith("0\r\n\r\n");
+        }
+    }
+
+    @Test
+    void aHeadOverTheLimitIs502() throws Exception {
+        backend.answer(Answer.thenClose("HTTP/1.1 200 OK\r\nX-Big: " + "x".repeat(40_000) + "\r\nContent-Length: 0\r\n\r\n"));
+        try (RawHttp client = new RawHttp(proxy.port())) {
+            assertThat(client.send(GET).status()).isEqualTo(502);
+        }
+    }
+
+    private static String ok(String body) {
+        return "HTTP/1.1 200 OK\r\nContent-Length: " + body.length() + "\r\n\r\n" + body;
+    }
+}
