@@ -81,9 +81,9 @@ final class ResponseHeadWriter {
         int status = head.status();
         out.writeBytes(HTTP_1_1)
                 .writeByte('0' + status / 100).writeByte('0' + status / 10 % 10).writeByte('0' + status % 10)
-                .writeByte(' ')
-                .writeBytes(head.reason())
-                .writeBytes(CRLF);
+                .writeByte(' ');
+        head.writeReason(out);
+        out.writeBytes(CRLF);
     }
 
     private static void fields(ByteBuf out, ResponseHead head) {
@@ -95,7 +95,8 @@ final class ResponseHeadWriter {
                     || (kind == FieldKind.OTHER && head.namedByConnection(i))) {
                 continue;
             }
-            out.writeBytes(head.line(i)).writeBytes(CRLF);
+            head.writeLine(i, out);
+            out.writeBytes(CRLF);
         }
     }
 

@@ -1,7 +1,5 @@
 package dev.usher.proxy.protocols.response;
 
-import io.netty.buffer.ByteBuf;
-
 /** The response fields the proxy acts on, recognised once, when their line is read. */
 public enum FieldKind {
     OTHER(null, false),
@@ -12,6 +10,8 @@ public enum FieldKind {
     TRAILER("trailer", true),
     TRANSFER_ENCODING("transfer-encoding", true),
     UPGRADE("upgrade", true),
+    /** Reserved (RFC 9110 18.4) so that {@code Connection: close} never names a real field: dropped always. */
+    CLOSE("close", true),
     CONTENT_LENGTH("content-length", false);
 
     static final FieldKind[] VALUES = values();
@@ -30,7 +30,7 @@ public enum FieldKind {
     }
 
     /** The kind of the field named by bytes {@code [start, end)} of {@code buf}. */
-    static FieldKind of(ByteBuf buf, int start, int end) {
+    static FieldKind of(byte[] buf, int start, int end) {
         int length = end - start;
         for (int k = 1; k < VALUES.length; k++) {
             byte[] n = VALUES[k].name;
@@ -41,9 +41,9 @@ public enum FieldKind {
         return OTHER;
     }
 
-    private static boolean equalsLowerCase(ByteBuf buf, int start, byte[] lower) {
+    private static boolean equalsLowerCase(byte[] buf, int start, byte[] lower) {
         for (int i = 0; i < lower.length; i++) {
-            byte b = buf.getByte(start + i);
+            byte b = buf[start + i];
             if (b >= 'A' && b <= 'Z') {
                 b += 'a' - 'A';
             }

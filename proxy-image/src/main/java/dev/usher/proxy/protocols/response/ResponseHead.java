@@ -1,6 +1,7 @@
 package dev.usher.proxy.protocols.response;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.DefaultByteBufHolder;
 import io.netty.util.AsciiString;
 import java.nio.charset.StandardCharsets;
@@ -20,6 +21,7 @@ public final class ResponseHead extends DefaultByteBufHolder {
     private final int[] fields;
     private final int fieldCount;
     private final Framing framing;
+    private byte[] copy;
 
     ResponseHead(ByteBuf bytes, boolean http11, int status, int reasonStart, int reasonEnd, int[] fields,
                  int fieldCount, Framing framing) {
@@ -81,15 +83,18 @@ public final class ResponseHead extends DefaultByteBufHolder {
         return FieldKind.VALUES[fields[5 * field]];
     }
 
-    /** The whole field line, from its name to the end of its value (without trailing whitespace or the line end). */
-    public ByteBuf line(int field) {
+    /**
+     * Writes the whole field line to {@code out}, from its name to the end of its value, as it came (without trailing
+     * whitespace or the line end).
+     */
+    public void writeLine(int field, ByteBuf out) {
         int start = fields[5 * field + 1];
-        return bytes.slice(start, fields[5 * field + 4] - start);
+        out.writeBytes(bytes, start, fields[5 * field + 4] - start);
     }
 
-    /** The reason phrase as sent, possibly empty. */
-    public ByteBuf reason() {
-        return bytes.slice(reasonStart, reasonEnd - reasonStart);
+    /** Writes the reason phrase as sent, possibly empty, to {@code out}. */
+    public void writeReason(ByteBuf out) {
+        out.writeBytes(bytes, reasonStart, reasonEnd - reasonStart);
     }
 
     public boolean nameIs(int field, CharSequence name) {
@@ -139,11 +144,15 @@ public final class ResponseHead extends DefaultByteBufHolder {
         if (!framing.namesOthers()) {
             return false;
         }
+        if (copy == null) {
+            copy = ByteBufUtil.getBytes(bytes); // only for a Connection naming fields: rare, and then once
+        }
+        byte[] head = copy;
         int start = fields[5 * field + 1];
         int end = fields[5 * field + 2];
         for (int i = 0; i < fieldCount; i++) {
             if (fields[5 * i] == FieldKind.CONNECTION.ordinal()
-                    && ConnectionTokens.names(bytes, fields[5 * i + 3], fields[5 * i + 4], bytes, start, end)) {
+                    && ConnectionTokens.names(head, fields[5 * i + 3], fields[5 * i + 4], head, start, end)) {
                 return true;
             }
         }

@@ -35,6 +35,11 @@ final class ResponseHeadParser {
     private int lineStart;
     private int emptyLines;
     private int[] fields = new int[5 * 16];
+    /**
+     * The head copied out of its buffer, once, to be read byte by byte: {@code ByteBuf.getByte} checks the buffer's
+     * bounds and reference count on every call, which costs more than the parse itself.
+     */
+    private byte[] scratch = new byte[1024];
 
     ResponseHeadParser(int maxHeadSize) {
         this.maxHeadSize = maxHeadSize;
@@ -96,24 +101,29 @@ final class ResponseHeadParser {
         }
     }
 
-    private ResponseHead parseHead(ByteBuf h) {
-        int n = h.readableBytes();
+    private ResponseHead parseHead(ByteBuf head) {
+        int n = head.readableBytes();
+        if (scratch.length < n) {
+            scratch = new byte[Math.max(n, 2 * scratch.length)];
+        }
+        head.getBytes(head.readerIndex(), scratch, 0, n);
+        byte[] h = scratch;
         int i = statusLineEnd(h);
-        if (i < 12 || h.getByte(0) != 'H' || h.getByte(1) != 'T' || h.getByte(2) != 'T' || h.getByte(3) != 'P'
-                || h.getByte(4) != '/' || h.getByte(5) != '1' || h.getByte(6) != '.' || !digit(h.getByte(7))
-                || h.getByte(8) != ' ' || !digit(h.getByte(9)) || !digit(h.getByte(10)) || !digit(h.getByte(11))) {
+        if (i < 12 || h[0] != 'H' || h[1] != 'T' || h[2] != 'T' || h[3] != 'P'
+                || h[4] != '/' || h[5] != '1' || h[6] != '.' || !digit(h[7])
+                || h[8] != ' ' || !digit(h[9]) || !digit(h[10]) || !digit(h[11])) {
             throw new CorruptedFrameException("malformed status line");
         }
-        boolean http11 = h.getByte(7) != '0';
-        int status = (h.getByte(9) - '0') * 100 + (h.getByte(10) - '0') * 10 + (h.getByte(11) - '0');
+        boolean http11 = h[7] != '0';
+        int status = (h[9] - '0') * 100 + (h[10] - '0') * 10 + (h[11] - '0');
         int reasonStart = 12;
         if (i > 12) {
-            if (h.getByte(12) != ' ') {
+            if (h[12] != ' ') {
                 throw new CorruptedFrameException("malformed status line");
             }
             reasonStart = 13;
             for (int k = 13; k < i; k++) {
-                if (isControl(h.getByte(k))) {
+                if (isControl(h[k])) {
                     throw new CorruptedFrameException("control byte in the reason phrase");
                 }
             }
@@ -129,10 +139,10 @@ final class ResponseHeadParser {
         boolean close = false;
         boolean keepAlive = false;
         boolean namesOthers = false;
-        while (i < n && h.getByte(i) != '\r' && h.getByte(i) != '\n') {
+        while (i < n && h[i] != '\r' && h[i] != '\n') {
             int nameStart = i;
-            while (i < n && h.getByte(i) != ':') {
-                byte b = h.getByte(i);
+            while (i < n && h[i] != ':') {
+                byte b = h[i];
                 if (b < 0 || !TCHAR[b]) {
                     throw new CorruptedFrameException(i == nameStart && (b == ' ' || b == '\t')
                             ? "obsolete line folding in the response head" : "invalid byte in a response field name");
@@ -144,13 +154,13 @@ final class ResponseHeadParser {
                 throw new CorruptedFrameException("response field line without a name");
             }
             i++;
-            while (h.getByte(i) == ' ' || h.getByte(i) == '\t') {
+            while (h[i] == ' ' || h[i] == '\t') {
                 i++;
             }
             int valueStart = i;
             int valueEnd = i;
             byte b;
-            while ((b = h.getByte(i)) != '\r' && b != '\n') {
+            while ((b = h[i]) != '\r' && b != '\n') {
                 if (isControl(b)) {
                     throw new CorruptedFrameException("control byte in a response field value");
                 }
@@ -195,23 +205,23 @@ final class ResponseHeadParser {
         }
         ResponseHead.Framing framing = new ResponseHead.Framing(contentLength, lengthLines == 1 && lengthClean, chunked,
                 transferCoded, close, keepAlive, namesOthers);
-        return new ResponseHead(h, http11, status, reasonStart, reasonEnd, Arrays.copyOf(fields, 5 * count), count, framing);
+        return new ResponseHead(head, http11, status, reasonStart, reasonEnd, Arrays.copyOf(fields, 5 * count), count, framing);
     }
 
     /** The index of the CR or LF that ends the status line; a CR must be followed by LF. */
-    private static int statusLineEnd(ByteBuf h) {
+    private static int statusLineEnd(byte[] h) {
         int i = 0;
         byte b;
-        while ((b = h.getByte(i)) != '\r' && b != '\n') {
+        while ((b = h[i]) != '\r' && b != '\n') {
             i++;
         }
         return i;
     }
 
     /** Past the CRLF or LF at {@code i}. */
-    private static int skipLineEnd(ByteBuf h, int i) {
-        if (h.getByte(i) == '\r') {
-            if (h.getByte(i + 1) != '\n') {
+    private static int skipLineEnd(byte[] h, int i) {
+        if (h[i] == '\r') {
+            if (h[i + 1] != '\n') {
                 throw new CorruptedFrameException("CR without LF in the response head");
             }
             return i + 2;
@@ -220,31 +230,31 @@ final class ResponseHeadParser {
     }
 
     /** RFC 9110 8.6: digits; a list of equal values (a repeated header folded by some hop) counts as one. */
-    private static long contentLength(ByteBuf h, int start, int end) {
+    private static long contentLength(byte[] h, int start, int end) {
         long value = -1;
         int i = start;
         while (i < end) {
             long v = 0;
             int digits = 0;
-            while (i < end && digit(h.getByte(i))) {
+            while (i < end && digit(h[i])) {
                 if (++digits > 18) {
                     throw new CorruptedFrameException("Content-Length too large");
                 }
-                v = v * 10 + (h.getByte(i++) - '0');
+                v = v * 10 + (h[i++] - '0');
             }
             if (digits == 0 || (value >= 0 && v != value)) {
                 throw new CorruptedFrameException("invalid Content-Length");
             }
             value = v;
-            while (i < end && (h.getByte(i) == ' ' || h.getByte(i) == '\t')) {
+            while (i < end && (h[i] == ' ' || h[i] == '\t')) {
                 i++;
             }
             if (i < end) {
-                if (h.getByte(i) != ',') {
+                if (h[i] != ',') {
                     throw new CorruptedFrameException("invalid Content-Length");
                 }
                 i++;
-                while (i < end && (h.getByte(i) == ' ' || h.getByte(i) == '\t')) {
+                while (i < end && (h[i] == ' ' || h[i] == '\t')) {
                     i++;
                 }
             }
@@ -255,9 +265,9 @@ final class ResponseHeadParser {
         return value;
     }
 
-    private static boolean isDigits(ByteBuf h, int start, int end) {
+    private static boolean isDigits(byte[] h, int start, int end) {
         for (int i = start; i < end; i++) {
-            if (!digit(h.getByte(i))) {
+            if (!digit(h[i])) {
                 return false;
             }
         }
@@ -265,13 +275,13 @@ final class ResponseHeadParser {
     }
 
     /** RFC 9112 6.3: chunked as the last coding frames the body; any other last coding means it runs to the close. */
-    private static boolean lastCodingIsChunked(ByteBuf h, int start, int end) {
-        int comma = h.indexOf(start, end, (byte) ',');
-        while (comma >= 0) {
-            start = comma + 1;
-            comma = h.indexOf(start, end, (byte) ',');
+    private static boolean lastCodingIsChunked(byte[] h, int start, int end) {
+        for (int i = start; i < end; i++) {
+            if (h[i] == ',') {
+                start = i + 1;
+            }
         }
-        while (start < end && (h.getByte(start) == ' ' || h.getByte(start) == '\t')) {
+        while (start < end && (h[start] == ' ' || h[start] == '\t')) {
             start++;
         }
         return end - start == 7 && ConnectionTokens.equalsIgnoreCase(h, start, "chunked");
