@@ -313,11 +313,7 @@ final class ProxyExchange implements UpstreamListener {
             return;
         }
         if (msg instanceof ResponseHead head) {
-            try {
-                onResponseHead(head);
-            } finally {
-                head.release();
-            }
+            onResponseHead(head);
         } else if (msg instanceof HttpContent content) {
             onResponseContent(content);
         } else {

@@ -58,14 +58,14 @@ final class ResponseHeadWriter {
 
     /** A 1xx passed on: only the backend's hop-by-hop fields go. */
     static ByteBuf interimHead(ByteBufAllocator alloc, ResponseHead head) {
-        ByteBuf out = alloc.buffer(head.content().readableBytes() + ADDED);
+        ByteBuf out = alloc.buffer(head.size() + ADDED);
         statusLine(out, head);
         fields(out, head);
         return out.writeBytes(CRLF);
     }
 
     private static ByteBuf start(ByteBufAllocator alloc, ResponseHead head) {
-        ByteBuf out = alloc.buffer(head.content().readableBytes() + ADDED);
+        ByteBuf out = alloc.buffer(head.size() + ADDED);
         statusLine(out, head);
         fields(out, head);
         if (head.lengthFramed() && !head.framing().lengthLineClean()) {

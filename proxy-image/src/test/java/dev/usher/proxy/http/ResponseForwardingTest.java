@@ -112,6 +112,18 @@ class ResponseForwardingTest {
     }
 
     @Test
+    void anInterimAndAFinalHeadInOneReadEachKeepTheirOwnLines() throws Exception {
+        backend.answer(Answer.of("HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n"
+                + "HTTP/1.1 200 OK\r\nX-Final: yes\r\nContent-Length: 2\r\n\r\nok"));
+        try (RawHttp client = new RawHttp(proxy.port())) {
+            assertThat(client.send(GET).readHeadOnly(false)).startsWith("HTTP/1.1 103 Early Hints\r\n")
+                    .contains("\r\nLink: </a.css>; rel=preload\r\n").doesNotContain("X-Final");
+            assertThat(client.readResponse()).startsWith("HTTP/1.1 200 OK\r\n").contains("\r\nX-Final: yes\r\n")
+                    .doesNotContain("Link").endsWith("ok");
+        }
+    }
+
+    @Test
     void aHeadArrivingByteByByteIsReadWhole() throws Exception {
         backend.answer(Answer.of(ok("piecemeal")).inPiecesOf(1));
         try (RawHttp client = new RawHttp(proxy.port())) {

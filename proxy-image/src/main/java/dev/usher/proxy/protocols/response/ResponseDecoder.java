@@ -6,12 +6,13 @@ import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.CorruptedFrameException;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.LastHttpContent;
 import java.util.List;
 
 /**
  * Reads a backend's responses, for every protocol that answers in HTTP/1.x: each head as a {@link ResponseHead}
- * (its bytes kept, to be forwarded with the proxy's edits), then the body as Netty {@code HttpContent} pieces of its
+ * (a view of its bytes, to be forwarded with the proxy's edits, valid while it is delivered), then the body as Netty {@code HttpContent} pieces of its
  * data, ending in a {@code LastHttpContent}; a head without a body is followed by an empty last piece. The body is
  * framed as RFC 9112 6.3 says: none for a HEAD request, 1xx, 204 and 304; chunked when Transfer-Encoding ends in
  * chunked (chunk extensions and trailer fields are read and dropped, as nginx does); else Content-Length; else
@@ -47,7 +48,7 @@ public final class ResponseDecoder extends ByteToMessageDecoder {
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         try {
             while (in.isReadable() && step(in, out)) {
-                // each step takes what it can; it returns false when it needs more bytes
+                // each step takes what it can; it returns false when it needs more bytes, or after a head
             }
         } catch (CorruptedFrameException e) {
             state = State.FAILED;
@@ -78,13 +79,15 @@ public final class ResponseDecoder extends ByteToMessageDecoder {
                 }
                 out.add(head);
                 afterHead(head, out);
-                return state != State.UPGRADED;
+                // Delivered before the next head is parsed: the head is a view of the parser's buffer.
+                return false;
             }
             case LENGTH -> {
                 int n = (int) Math.min(remaining, in.readableBytes());
                 remaining -= n;
                 if (remaining == 0) {
-                    out.add(new DefaultLastHttpContent(in.readRetainedSlice(n)));
+                    // No trailers: without the argument, each last piece would make an empty header map.
+                    out.add(new DefaultLastHttpContent(in.readRetainedSlice(n), EmptyHttpHeaders.INSTANCE));
                     state = State.HEAD;
                 } else {
                     out.add(new DefaultHttpContent(in.readRetainedSlice(n)));

@@ -1,18 +1,21 @@
 package dev.usher.proxy.protocols.response;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
-import io.netty.buffer.DefaultByteBufHolder;
 import io.netty.util.AsciiString;
 import java.nio.charset.StandardCharsets;
 
 /**
  * A backend's response head as it arrived: its bytes, where each field line sits in them, and the facts the proxy
  * acts on (status, framing, Connection's tokens). The proxy forwards the lines it keeps as they are, so nothing is
- * decoded into header objects and encoded again. A {@code ByteBufHolder}: whoever takes it releases its bytes.
+ * decoded into header objects and encoded again.
+ *
+ * <p>A view, valid only while it is being delivered (the {@code channelRead} that carries it): its bytes and offsets
+ * are the decoder's, reused for the next head, so that a response costs no copy of them. Whoever needs a value
+ * later takes it as a String then. Nothing to release.
  */
-public final class ResponseHead extends DefaultByteBufHolder {
-    private final ByteBuf bytes;
+public final class ResponseHead {
+    private final byte[] bytes;
+    private final int size;
     private final boolean http11;
     private final int status;
     private final int reasonStart;
@@ -21,12 +24,11 @@ public final class ResponseHead extends DefaultByteBufHolder {
     private final int[] fields;
     private final int fieldCount;
     private final Framing framing;
-    private byte[] copy;
 
-    ResponseHead(ByteBuf bytes, boolean http11, int status, int reasonStart, int reasonEnd, int[] fields,
+    ResponseHead(byte[] bytes, int size, boolean http11, int status, int reasonStart, int reasonEnd, int[] fields,
                  int fieldCount, Framing framing) {
-        super(bytes);
         this.bytes = bytes;
+        this.size = size;
         this.http11 = http11;
         this.status = status;
         this.reasonStart = reasonStart;
@@ -49,6 +51,11 @@ public final class ResponseHead extends DefaultByteBufHolder {
      */
     public record Framing(long contentLength, boolean lengthLineClean, boolean chunked, boolean transferCoded,
                           boolean close, boolean keepAlive, boolean namesOthers) {}
+
+    /** The head's length in bytes, as it came. */
+    public int size() {
+        return size;
+    }
 
     public int status() {
         return status;
@@ -104,7 +111,7 @@ public final class ResponseHead extends DefaultByteBufHolder {
             return false;
         }
         for (int i = 0; i < length; i++) {
-            if (AsciiString.toLowerCase((char) bytes.getByte(start + i)) != AsciiString.toLowerCase(name.charAt(i))) {
+            if (AsciiString.toLowerCase((char) bytes[start + i]) != AsciiString.toLowerCase(name.charAt(i))) {
                 return false;
             }
         }
@@ -113,7 +120,7 @@ public final class ResponseHead extends DefaultByteBufHolder {
 
     public String value(int field) {
         int start = fields[5 * field + 3];
-        return bytes.toString(start, fields[5 * field + 4] - start, StandardCharsets.ISO_8859_1);
+        return new String(bytes, start, fields[5 * field + 4] - start, StandardCharsets.ISO_8859_1);
     }
 
     /** The first value of a field, or null. */
@@ -144,10 +151,7 @@ public final class ResponseHead extends DefaultByteBufHolder {
         if (!framing.namesOthers()) {
             return false;
         }
-        if (copy == null) {
-            copy = ByteBufUtil.getBytes(bytes); // only for a Connection naming fields: rare, and then once
-        }
-        byte[] head = copy;
+        byte[] head = bytes;
         int start = fields[5 * field + 1];
         int end = fields[5 * field + 2];
         for (int i = 0; i < fieldCount; i++) {

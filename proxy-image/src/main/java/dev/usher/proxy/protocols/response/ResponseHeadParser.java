@@ -16,6 +16,8 @@ import java.util.Arrays;
  *   <li>a head over the size limit.</li>
  * </ul>
  * One parser per upstream connection; it keeps where its search stopped while a head arrives in pieces.
+ * {@link ResponseDecoder} hands each head on before it parses the next, so the view a head is stays valid while it
+ * is delivered.
  */
 final class ResponseHeadParser {
     /** A backend may put a few empty lines before a response (after a body, say); an endless stream is an error. */
@@ -36,8 +38,9 @@ final class ResponseHeadParser {
     private int emptyLines;
     private int[] fields = new int[5 * 16];
     /**
-     * The head copied out of its buffer, once, to be read byte by byte: {@code ByteBuf.getByte} checks the buffer's
-     * bounds and reference count on every call, which costs more than the parse itself.
+     * The head copied out of its buffer, once, to be read byte by byte ({@code ByteBuf.getByte} checks the buffer's
+     * bounds and reference count on every call, which costs more than the parse itself), and written from. The
+     * {@link ResponseHead} is a view of it and of {@link #fields}, valid until the next head is parsed.
      */
     private byte[] scratch = new byte[1024];
 
@@ -55,16 +58,14 @@ final class ResponseHeadParser {
         if (end < 0) {
             return null;
         }
-        ByteBuf head = in.readRetainedSlice(end);
         searched = 0;
         lineStart = 0;
         emptyLines = 0;
-        try {
-            return parseHead(head);
-        } catch (RuntimeException e) {
-            head.release();
-            throw e;
+        if (scratch.length < end) {
+            scratch = new byte[Math.max(end, 2 * scratch.length)];
         }
+        in.readBytes(scratch, 0, end);
+        return parseHead(scratch, end);
     }
 
     /** The length of the head through its empty line, or -1 while it is not all here. Skips empty lines before it. */
@@ -101,13 +102,7 @@ final class ResponseHeadParser {
         }
     }
 
-    private ResponseHead parseHead(ByteBuf head) {
-        int n = head.readableBytes();
-        if (scratch.length < n) {
-            scratch = new byte[Math.max(n, 2 * scratch.length)];
-        }
-        head.getBytes(head.readerIndex(), scratch, 0, n);
-        byte[] h = scratch;
+    private ResponseHead parseHead(byte[] h, int n) {
         int i = statusLineEnd(h);
         if (i < 12 || h[0] != 'H' || h[1] != 'T' || h[2] != 'T' || h[3] != 'P'
                 || h[4] != '/' || h[5] != '1' || h[6] != '.' || !digit(h[7])
@@ -205,7 +200,7 @@ final class ResponseHeadParser {
         }
         ResponseHead.Framing framing = new ResponseHead.Framing(contentLength, lengthLines == 1 && lengthClean, chunked,
                 transferCoded, close, keepAlive, namesOthers);
-        return new ResponseHead(head, http11, status, reasonStart, reasonEnd, Arrays.copyOf(fields, 5 * count), count, framing);
+        return new ResponseHead(h, n, http11, status, reasonStart, reasonEnd, fields, count, framing);
     }
 
     /** The index of the CR or LF that ends the status line; a CR must be followed by LF. */
