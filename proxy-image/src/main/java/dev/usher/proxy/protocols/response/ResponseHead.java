@@ -61,10 +61,6 @@ public final class ResponseHead {
         return status;
     }
 
-    public boolean http11() {
-        return http11;
-    }
-
     public Framing framing() {
         return framing;
     }
@@ -104,7 +100,7 @@ public final class ResponseHead {
         out.writeBytes(bytes, reasonStart, reasonEnd - reasonStart);
     }
 
-    public boolean nameIs(int field, CharSequence name) {
+    private boolean nameIs(int field, CharSequence name) {
         int start = fields[5 * field + 1];
         int length = fields[5 * field + 2] - start;
         if (length != name.length()) {
@@ -118,7 +114,7 @@ public final class ResponseHead {
         return true;
     }
 
-    public String value(int field) {
+    private String value(int field) {
         int start = fields[5 * field + 3];
         return new String(bytes, start, fields[5 * field + 4] - start, StandardCharsets.ISO_8859_1);
     }
@@ -151,20 +147,14 @@ public final class ResponseHead {
         if (!framing.namesOthers()) {
             return false;
         }
-        byte[] head = bytes;
         int start = fields[5 * field + 1];
         int end = fields[5 * field + 2];
         for (int i = 0; i < fieldCount; i++) {
             if (fields[5 * i] == FieldKind.CONNECTION.ordinal()
-                    && ConnectionTokens.names(head, fields[5 * i + 3], fields[5 * i + 4], head, start, end)) {
+                    && ConnectionTokens.names(bytes, fields[5 * i + 3], fields[5 * i + 4], bytes, start, end)) {
                 return true;
             }
         }
         return false;
-    }
-
-    /** Whether a field line of this name is in the head. */
-    public boolean has(CharSequence name) {
-        return value(name) != null;
     }
 }
