@@ -24,12 +24,17 @@ public final class ResponseDecoder extends ByteToMessageDecoder {
     /** Chunk size lines and trailer lines: far above what any server writes, low enough to bound a bad one. */
     private static final int MAX_LINE = 8192;
 
-    private enum State { HEAD, LENGTH, CHUNK_SIZE, CHUNK_DATA, CHUNK_END, TRAILERS, UNTIL_CLOSE, UPGRADED, FAILED }
+    private enum State { HEAD, LENGTH, CHUNK_SIZE, CHUNK_DATA, CHUNK_END, TRAILERS, UNTIL_CLOSE, UPGRADED, STRAY, FAILED }
 
     private final ResponseHeadParser parser;
     private final int maxTrailerSize;
     private State state = State.HEAD;
     private boolean headRequest;
+    /**
+     * Whether a request is out whose final response has not ended. The backend answers one request at a time, so
+     * bytes at any other moment are out of step: read as the next response, they would answer another request.
+     */
+    private boolean awaiting;
     private long remaining;
     private int trailerBytes;
 
@@ -42,6 +47,7 @@ public final class ResponseDecoder extends ByteToMessageDecoder {
     /** What the next response answers: the answer to a HEAD has no body, whatever its head says. */
     public void expectResponseTo(boolean head) {
         this.headRequest = head;
+        this.awaiting = true;
     }
 
     @Override
@@ -72,13 +78,16 @@ public final class ResponseDecoder extends ByteToMessageDecoder {
     /** One step of the framing; false when it needs more bytes than there are. */
     private boolean step(ByteBuf in, List<Object> out) {
         switch (state) {
-            case HEAD -> {
+            case HEAD, STRAY -> {
+                if (state == State.STRAY || !awaiting) {
+                    return skipStray(in);
+                }
                 ResponseHead head = parser.parse(in);
                 if (head == null) {
                     return false;
                 }
                 out.add(head);
-                afterHead(head, out);
+                afterHead(head, in, out);
                 // Delivered before the next head is parsed: the head is a view of the parser's buffer.
                 return false;
             }
@@ -87,8 +96,7 @@ public final class ResponseDecoder extends ByteToMessageDecoder {
                 remaining -= n;
                 if (remaining == 0) {
                     // No trailers: without the argument, each last piece would make an empty header map.
-                    out.add(new DefaultLastHttpContent(in.readRetainedSlice(n), EmptyHttpHeaders.INSTANCE));
-                    state = State.HEAD;
+                    ended(in, out, new DefaultLastHttpContent(in.readRetainedSlice(n), EmptyHttpHeaders.INSTANCE));
                 } else {
                     out.add(new DefaultHttpContent(in.readRetainedSlice(n)));
                 }
@@ -136,28 +144,55 @@ public final class ResponseDecoder extends ByteToMessageDecoder {
         }
     }
 
-    private void afterHead(ResponseHead head, List<Object> out) {
+    private void afterHead(ResponseHead head, ByteBuf in, List<Object> out) {
         int status = head.status();
         if (status == 101) {
             out.add(LastHttpContent.EMPTY_LAST_CONTENT);
             state = State.UPGRADED;
             return;
         }
-        if ((status >= 100 && status < 200) || status == 204 || status == 304 || headRequest) {
-            out.add(LastHttpContent.EMPTY_LAST_CONTENT); // and a 1xx is followed by the final head
+        if (status >= 100 && status < 200) {
+            out.add(LastHttpContent.EMPTY_LAST_CONTENT); // and the final head follows
+            return;
+        }
+        if (status == 204 || status == 304 || headRequest) {
+            ended(in, out, LastHttpContent.EMPTY_LAST_CONTENT);
             return;
         }
         ResponseHead.Framing framing = head.framing();
         if (framing.transferCoded()) {
             state = framing.chunked() ? State.CHUNK_SIZE : State.UNTIL_CLOSE;
         } else if (framing.contentLength() == 0) {
-            out.add(LastHttpContent.EMPTY_LAST_CONTENT);
+            ended(in, out, LastHttpContent.EMPTY_LAST_CONTENT);
         } else if (framing.contentLength() > 0) {
             remaining = framing.contentLength();
             state = State.LENGTH;
         } else {
             state = State.UNTIL_CLOSE;
         }
+    }
+
+    /**
+     * The final response ends with {@code last}. Bytes already here past its end are out of step even if the next
+     * request goes out before they are read (a pipelined one is sent while {@code last} is delivered).
+     */
+    private void ended(ByteBuf in, List<Object> out, LastHttpContent last) {
+        out.add(last);
+        awaiting = false;
+        state = in.isReadable() ? State.STRAY : State.HEAD;
+    }
+
+    /** Bytes while no response is due: empty lines are let pass, anything else ends the connection. */
+    private boolean skipStray(ByteBuf in) {
+        while (in.isReadable()) {
+            byte b = in.getByte(in.readerIndex());
+            if (b != '\r' && b != '\n') {
+                throw new CorruptedFrameException("bytes from the backend while no response is due");
+            }
+            in.skipBytes(1);
+        }
+        state = State.HEAD;
+        return false;
     }
 
     /** RFC 9112 7.1: {@code 1*HEXDIG [ext] CRLF}; the extensions are checked for control bytes and dropped. */
@@ -212,8 +247,7 @@ public final class ResponseDecoder extends ByteToMessageDecoder {
         }
         in.readerIndex(next);
         if (end == start) {
-            state = State.HEAD;
-            out.add(LastHttpContent.EMPTY_LAST_CONTENT);
+            ended(in, out, LastHttpContent.EMPTY_LAST_CONTENT);
             return true;
         }
         for (int i = start; i < end; i++) {
