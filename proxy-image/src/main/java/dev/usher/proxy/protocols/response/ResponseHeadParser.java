@@ -198,6 +198,8 @@ final class ResponseHeadParser {
             fields[f + 3] = valueStart;
             fields[f + 4] = valueEnd;
         }
+        // The loop stops at a CR or LF: it must be the empty line's, not a bare CR starting a line.
+        skipLineEnd(h, i);
         ResponseHead.Framing framing = new ResponseHead.Framing(contentLength, lengthLines == 1 && lengthClean, chunked,
                 transferCoded, close, keepAlive, namesOthers);
         return new ResponseHead(h, n, http11, status, reasonStart, reasonEnd, fields, count, framing);
