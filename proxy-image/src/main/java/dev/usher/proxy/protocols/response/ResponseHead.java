@@ -72,8 +72,10 @@ public final class ResponseHead {
 
     /** Whether the connection may carry another request after this response. */
     public boolean keepAlive() {
-        if (framing.close() || (framing.transferCoded() && framing.contentLength() >= 0)) {
-            return false; // RFC 9112 6.3: both framings at once is an error the connection must not outlive
+        if (framing.close() || (framing.transferCoded() && (framing.contentLength() >= 0 || !http11))) {
+            // RFC 9112 6.3: both framings at once is an error the connection must not outlive; 6.1: so is
+            // Transfer-Encoding in an HTTP/1.0 message
+            return false;
         }
         return http11 || framing.keepAlive();
     }
