@@ -68,7 +68,7 @@ final class ResponseHeadWriter {
         ByteBuf out = alloc.buffer(head.size() + ADDED);
         statusLine(out, head);
         fields(out, head);
-        if (head.lengthFramed() && !head.framing().lengthLineClean()) {
+        if (head.lengthFramed() && !head.framing().lengthLineClean() && !lengthForbidden(head)) {
             // Several Content-Length lines (or a list) of one value: the client gets it once.
             out.writeBytes(CONTENT_LENGTH);
             ByteBufUtil.writeAscii(out, Long.toString(head.framing().contentLength()));
@@ -87,7 +87,7 @@ final class ResponseHeadWriter {
     }
 
     private static void fields(ByteBuf out, ResponseHead head) {
-        boolean lengthKept = head.lengthFramed() && head.framing().lengthLineClean();
+        boolean lengthKept = head.lengthFramed() && head.framing().lengthLineClean() && !lengthForbidden(head);
         for (int i = 0; i < head.fieldCount(); i++) {
             FieldKind kind = head.kind(i);
             if (kind.hopByHop()
@@ -98,6 +98,11 @@ final class ResponseHeadWriter {
             head.writeLine(i, out);
             out.writeBytes(CRLF);
         }
+    }
+
+    /** RFC 9110 8.6: a 1xx or 204 never has a Content-Length, whatever the backend sent. */
+    private static boolean lengthForbidden(ResponseHead head) {
+        return head.status() < 200 || head.status() == 204;
     }
 
     private static byte[] ascii(String s) {
