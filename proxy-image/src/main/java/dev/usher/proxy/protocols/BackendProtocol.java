@@ -5,8 +5,8 @@ import io.netty.handler.codec.http.HttpRequest;
 
 /**
  * How the proxy speaks to a backend. Whatever the wire format, a protocol's codec takes the head from
- * {@link #prepare} and Netty's {@code HttpContent} on write, and yields {@code HttpResponse}/{@code HttpContent} on
- * read, so pooling, balancing, health, retries, timeouts and metrics are the same for every protocol.
+ * {@link #prepare} and Netty's {@code HttpContent} on write, and yields a {@code ResponseHead} then
+ * {@code HttpContent} on read ({@code ResponseDecoder}: every protocol answers in HTTP/1.x), so pooling, balancing, health, retries, timeouts and metrics are the same for every protocol.
  */
 public interface BackendProtocol {
 

@@ -110,12 +110,10 @@ class ResponseForwardingReviewTest {
      * The old encoder did the same: not a regression.
      */
     @Test
-    void aTransferCodingOtherThanChunkedIsNotLostOnTheWay() throws Exception {
+    void aTransferCodingOtherThanChunkedIsRefusedNotLostOnTheWay() throws Exception {
         backend.answer(Answer.of("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"));
         try (RawHttp client = new RawHttp(proxy.port())) {
-            String head = client.send(GET).readHeadOnly();
-            assertThat(head.startsWith("HTTP/1.1 502 ") || head.toLowerCase().contains("gzip"))
-                    .as("either refused or the coding named: %s", head).isTrue();
+            assertThat(client.send(GET).readHeadOnly()).startsWith("HTTP/1.1 502 ");
         }
     }
 

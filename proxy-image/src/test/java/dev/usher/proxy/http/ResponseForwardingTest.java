@@ -89,6 +89,16 @@ class ResponseForwardingTest {
     }
 
     @Test
+    void emptyListElementsAndChunkExtensionsWithWhitespaceAreValid() throws Exception {
+        backend.answer(Answer.of("HTTP/1.1 200 OK\r\nTransfer-Encoding: , chunked,\r\n\r\n"
+                + "5 ;a=b\r\nhello\r\n0\r\n\r\n"));
+        try (RawHttp client = new RawHttp(proxy.port())) {
+            assertThat(client.send(GET).readHeadOnly()).startsWith("HTTP/1.1 200 ");
+            assertThat(client.readChunkedBody()).isEqualTo("hello");
+        }
+    }
+
+    @Test
     void chunkedOverridesContentLengthAndTheBackendConnectionIsNotReused() throws Exception {
         backend.answer(Answer.of("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n"
                 + "5\r\nhello\r\n0\r\n\r\n"), Answer.of(ok("next")));
@@ -161,6 +171,10 @@ class ResponseForwardingTest {
         "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n",
         "HTTP/1.1 200 OK\r\nContent-Length: 0x10\r\n\r\n",
         "<html>not http</html>\r\n\r\n",
+        "HTTP/1.1 099 Low\r\nContent-Length: 0\r\n\r\n",
+        "HTTP/1.1 600 High\r\nContent-Length: 0\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\nzipped",
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
     })
     void aResponseTheClientCouldReadDifferentlyIs502(String response) throws Exception {
         backend.answer(Answer.thenClose(response));
@@ -170,7 +184,7 @@ class ResponseForwardingTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"zz\r\n", "2\r\nhello\r\n0\r\n\r\n", "5\r\nhello\r\n0\r\nX-Bad: a\u0001\r\n\r\n"})
+    @ValueSource(strings = {"zz\r\n", "0x5\r\nhello\r\n0\r\n\r\n", "5junk\r\nhello\r\n0\r\n\r\n", "2\r\nhello\r\n0\r\n\r\n", "5\r\nhello\r\n0\r\nX-Bad: a\u0001\r\n\r\n"})
     void badChunkFramingAfterTheHeadCutsTheResponseShort(String body) throws Exception {
         backend.answer(Answer.thenClose("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + body));
         try (RawHttp client = new RawHttp(proxy.port())) {

@@ -14,8 +14,8 @@ import java.util.List;
  * Reads a backend's responses, for every protocol that answers in HTTP/1.x: each head as a {@link ResponseHead}
  * (a view of its bytes, to be forwarded with the proxy's edits, valid while it is delivered), then the body as Netty {@code HttpContent} pieces of its
  * data, ending in a {@code LastHttpContent}; a head without a body is followed by an empty last piece. The body is
- * framed as RFC 9112 6.3 says: none for a HEAD request, 1xx, 204 and 304; chunked when Transfer-Encoding ends in
- * chunked (chunk extensions and trailer fields are read and dropped, as nginx does); else Content-Length; else
+ * framed as RFC 9112 6.3 says: none for a HEAD request, 1xx, 204 and 304; chunked when Transfer-Encoding says so
+ * (the parser refuses other codings; chunk extensions and trailer fields are read and dropped, as nginx does); else Content-Length; else
  * everything up to the close. After a 101 it yields nothing more: the bytes stay for the tunnel.
  *
  * <p>Malformed input is a {@link CorruptedFrameException}: the connection is closed and the proxy answers 502.
@@ -160,8 +160,8 @@ public final class ResponseDecoder extends ByteToMessageDecoder {
             return;
         }
         ResponseHead.Framing framing = head.framing();
-        if (framing.transferCoded()) {
-            state = framing.chunked() ? State.CHUNK_SIZE : State.UNTIL_CLOSE;
+        if (framing.chunked()) {
+            state = State.CHUNK_SIZE;
         } else if (framing.contentLength() == 0) {
             ended(in, out, LastHttpContent.EMPTY_LAST_CONTENT);
         } else if (framing.contentLength() > 0) {
@@ -216,6 +216,13 @@ public final class ResponseDecoder extends ByteToMessageDecoder {
         }
         if (i == start) {
             throw new CorruptedFrameException("chunk size is not hexadecimal");
+        }
+        while (i < end && (in.getByte(i) == ' ' || in.getByte(i) == '\t')) {
+            i++;
+        }
+        if (i < end && in.getByte(i) != ';') {
+            // 0x5 or 5junk: a backend and the proxy could disagree on where the body ends.
+            throw new CorruptedFrameException("chunk size followed by neither an extension nor the line end");
         }
         for (; i < end; i++) {
             byte b = in.getByte(i);

@@ -43,13 +43,12 @@ public final class ResponseHead {
      *
      * @param contentLength   Content-Length's value, or -1; Transfer-Encoding overrides it when both are given
      * @param lengthLineClean whether the head has exactly one Content-Length line, a plain number, fit to copy
-     * @param chunked         Transfer-Encoding ends in chunked
-     * @param transferCoded   any Transfer-Encoding at all
+     * @param chunked         Transfer-Encoding: chunked (the only coding the parser lets through)
      * @param close           Connection names close
      * @param keepAlive       Connection names keep-alive
      * @param namesOthers     Connection names other fields, which belong to this hop and are dropped
      */
-    public record Framing(long contentLength, boolean lengthLineClean, boolean chunked, boolean transferCoded,
+    public record Framing(long contentLength, boolean lengthLineClean, boolean chunked,
                           boolean close, boolean keepAlive, boolean namesOthers) {}
 
     /** The head's length in bytes, as it came. */
@@ -67,12 +66,12 @@ public final class ResponseHead {
 
     /** Whether the body is framed by its Content-Length (or absent), rather than by chunks or the close. */
     public boolean lengthFramed() {
-        return framing.contentLength() >= 0 && !framing.transferCoded();
+        return framing.contentLength() >= 0 && !framing.chunked();
     }
 
     /** Whether the connection may carry another request after this response. */
     public boolean keepAlive() {
-        if (framing.close() || (framing.transferCoded() && (framing.contentLength() >= 0 || !http11))) {
+        if (framing.close() || (framing.chunked() && (framing.contentLength() >= 0 || !http11))) {
             // RFC 9112 6.3: both framings at once is an error the connection must not outlive; 6.1: so is
             // Transfer-Encoding in an HTTP/1.0 message
             return false;

@@ -111,6 +111,9 @@ final class ResponseHeadParser {
         }
         boolean http11 = h[7] != '0';
         int status = (h[9] - '0') * 100 + (h[10] - '0') * 10 + (h[11] - '0');
+        if (status < 100 || status > 599) {
+            throw new CorruptedFrameException("status code " + status + " out of range");
+        }
         int reasonStart = 12;
         if (i > 12) {
             if (h[12] != ' ') {
@@ -131,6 +134,7 @@ final class ResponseHeadParser {
         boolean lengthClean = true;
         boolean chunked = false;
         boolean transferCoded = false;
+        int codings = 0;
         boolean close = false;
         boolean keepAlive = false;
         boolean namesOthers = false;
@@ -178,7 +182,9 @@ final class ResponseHeadParser {
                 }
                 case TRANSFER_ENCODING -> {
                     transferCoded = true;
-                    chunked = lastCodingIsChunked(h, valueStart, valueEnd);
+                    int here = codings(h, valueStart, valueEnd);
+                    codings += here;
+                    chunked |= here == 1 && isChunked(h, valueStart, valueEnd);
                 }
                 case CONNECTION -> {
                     ConnectionTokens tokens = ConnectionTokens.of(h, valueStart, valueEnd);
@@ -200,8 +206,13 @@ final class ResponseHeadParser {
         }
         // The loop stops at a CR or LF: it must be the empty line's, not a bare CR starting a line.
         skipLineEnd(h, i);
+        chunked &= codings == 1;
+        if (transferCoded && !chunked) {
+            // nginx refuses these too: the client would get the body still coded, with nothing to say how.
+            throw new CorruptedFrameException("Transfer-Encoding other than chunked alone");
+        }
         ResponseHead.Framing framing = new ResponseHead.Framing(contentLength, lengthLines == 1 && lengthClean, chunked,
-                transferCoded, close, keepAlive, namesOthers);
+                close, keepAlive, namesOthers);
         return new ResponseHead(h, n, http11, status, reasonStart, reasonEnd, fields, count, framing);
     }
 
@@ -271,15 +282,29 @@ final class ResponseHeadParser {
         return true;
     }
 
-    /** RFC 9112 6.3: chunked as the last coding frames the body; any other last coding means it runs to the close. */
-    private static boolean lastCodingIsChunked(byte[] h, int start, int end) {
+    /** The coding names in a Transfer-Encoding value; empty list elements do not count (RFC 9110 5.6.1). */
+    private static int codings(byte[] h, int start, int end) {
+        int count = 0;
+        boolean inName = false;
         for (int i = start; i < end; i++) {
-            if (h[i] == ',') {
-                start = i + 1;
+            byte b = h[i];
+            if (b == ',') {
+                inName = false;
+            } else if (b != ' ' && b != '\t' && !inName) {
+                inName = true;
+                count++;
             }
         }
-        while (start < end && (h[start] == ' ' || h[start] == '\t')) {
+        return count;
+    }
+
+    /** Whether the value's one coding is chunked, with empty list elements around it. */
+    private static boolean isChunked(byte[] h, int start, int end) {
+        while (start < end && (h[start] == ' ' || h[start] == '\t' || h[start] == ',')) {
             start++;
+        }
+        while (end > start && (h[end - 1] == ' ' || h[end - 1] == '\t' || h[end - 1] == ',')) {
+            end--;
         }
         return end - start == 7 && ConnectionTokens.equalsIgnoreCase(h, start, "chunked");
     }
