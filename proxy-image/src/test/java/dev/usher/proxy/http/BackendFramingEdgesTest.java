@@ -11,8 +11,11 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** Review of the byte-forwarding response path: cases where the proxy's reading of a backend goes wrong. */
-class ResponseForwardingReviewTest {
+/**
+ * A backend out of step or at the edge of the framing rules: bytes after a response's end never answer another
+ * request, and what a client could frame differently is refused (found by reviewing the byte-forwarding path).
+ */
+class BackendFramingEdgesTest {
     private static final String GET = "GET /x HTTP/1.1\r\nHost: a\r\n\r\n";
 
     private ScriptedBackend backend;
@@ -75,11 +78,7 @@ class ResponseForwardingReviewTest {
         }
     }
 
-    /**
-     * security.md: "a CR not before LF ... is answered 502". A bare CR at the start of a field line instead ends the
-     * head for the parser: every line after it is dropped silently, Content-Length included, and the body then runs
-     * to the close.
-     */
+    /** A bare CR starting a field line is not the head's end: read so, the lines after it would be lost. */
     @Test
     void aBareCrAtTheStartOfALineIs502() throws Exception {
         backend.answer(Answer.thenClose("HTTP/1.1 200 OK\r\nX-A: 1\r\n\rSet-Cookie: s=1\r\nContent-Length: 2\r\n\r\nok"));
@@ -89,9 +88,8 @@ class ResponseForwardingReviewTest {
     }
 
     /**
-     * RFC 9110 8.6: a server must not send Content-Length in a 1xx or 204. The old encoder removed it (Netty's
-     * HttpResponseEncoder sanitises these), nginx does too; the byte-forwarding path passes the backend's on, and a
-     * client that believes it waits for, or eats, bytes that are the next response's.
+     * RFC 9110 8.6: no Content-Length in a 1xx or 204, as nginx: a client that believes one waits for, or eats, bytes
+     * that are the next response's.
      */
     @Test
     void a204ReachesTheClientWithoutContentLength() throws Exception {
@@ -104,11 +102,7 @@ class ResponseForwardingReviewTest {
         }
     }
 
-    /**
-     * A transfer coding other than chunked is dropped with the Transfer-Encoding line (hop-by-hop) while the data stays
-     * coded: the client gets gzip bytes it has no way to know are gzip. nginx answers 502 to any coding but chunked.
-     * The old encoder did the same: not a regression.
-     */
+    /** nginx answers 502 too: the client would get the body still coded, with nothing to say how. */
     @Test
     void aTransferCodingOtherThanChunkedIsRefusedNotLostOnTheWay() throws Exception {
         backend.answer(Answer.of("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"));
