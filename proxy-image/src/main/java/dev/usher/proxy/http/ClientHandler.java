@@ -198,7 +198,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Client
         }
         closing = true;
         ctx.channel().config().setAutoRead(false);
-        LingeringClose.after(ctx.writeAndFlush(ErrorResponses.of(ctx.alloc(), why.status(), true, 0)));
+        LingeringClose.after(ctx.writeAndFlush(ErrorResponses.of(ctx.alloc(), why.status(), ErrorResponses.Connection.CLOSE, 0)));
     }
 
     @Override

@@ -512,8 +512,11 @@ final class ProxyExchange implements UpstreamListener {
         }
         bytesOut = 0;
         end(Ending.FAILED, true);
+        ErrorResponses.Connection connection = !keepAlive ? ErrorResponses.Connection.CLOSE
+                : clientVersion.equals(HttpVersion.HTTP_1_0) ? ErrorResponses.Connection.KEEP_ALIVE_HTTP10
+                : ErrorResponses.Connection.KEEP_ALIVE;
         client.exchangeEnded(keepAlive, clientCtx.writeAndFlush(
-                ErrorResponses.of(clientCtx.alloc(), errorStatus, !keepAlive, retryAfter ? RETRY_AFTER_SECONDS : 0)));
+                ErrorResponses.of(clientCtx.alloc(), errorStatus, connection, retryAfter ? RETRY_AFTER_SECONDS : 0)));
     }
 
     /** The response was cut short: closing the connection is the only honest signal left. */

@@ -194,6 +194,18 @@ class ResponseForwardingTest {
     }
 
     @Test
+    void anHttp10ClientThatKeepsItsConnectionIsToldSoWithAnError() throws Exception {
+        backend.answer(Answer.thenClose("not a response\r\n\r\n"), Answer.of(ok("next")));
+        String get = "GET /x HTTP/1.0\r\nHost: a\r\nConnection: keep-alive\r\n\r\n";
+        try (RawHttp client = new RawHttp(proxy.port())) {
+            assertThat(client.send(get).readResponse()).startsWith("HTTP/1.1 502 ")
+                    .containsIgnoringCase("\r\nconnection: keep-alive\r\n");
+            assertThat(client.send(get).readResponse()).containsIgnoringCase("\r\nconnection: keep-alive\r\n")
+                    .endsWith("next");
+        }
+    }
+
+    @Test
     void aHeadOverTheLimitIs502() throws Exception {
         backend.answer(Answer.thenClose("HTTP/1.1 200 OK\r\nX-Big: " + "x".repeat(40_000) + "\r\nContent-Length: 0\r\n\r\n"));
         try (RawHttp client = new RawHttp(proxy.port())) {
