@@ -213,6 +213,20 @@ measure() {
   printf '%s\t%s\t%s\t%s\t%s\n' "$target" "$n" "$r" "$pos" "$status" >>"$RAW/runs.tsv"
 }
 
+# profile_usher WORKERS PORT PID BACKEND=PID: one more measured run of Usher (round "profile", not in the
+# medians) under JFR with bench/profile.jfc, the recording kept as $RAW/usher-wWORKERS.jfr. A JVM's first
+# recording costs several times the usual CPU while JFR loads and compiles its own code: that one runs
+# under a few seconds of load and is thrown away.
+profile_usher() {
+  local n=$1 port=$2 pid=$3 backend=$4
+  jcmd "$pid" JFR.start name=jfr-warmup settings="$SCRIPT_DIR/profile.jfc" >/dev/null
+  timeout 60 wrk -t"$THREADS" -c"$CONNECTIONS" -d5s "http://127.0.0.1:$port/" >/dev/null
+  jcmd "$pid" JFR.stop name=jfr-warmup >/dev/null
+  jcmd "$pid" JFR.start name=bench settings="$SCRIPT_DIR/profile.jfc" >/dev/null
+  measure usher "$n" profile 0 "$port" "$BODY" "target=$pid" "$backend"
+  jcmd "$pid" JFR.stop name=bench filename="$RAW/usher-w$n.jfr" >/dev/null
+}
+
 # Round R measures the targets rotated by R-1 places, so that none is always first or last.
 rotated() {  # ROUND TARGET...
   local r=$1 i

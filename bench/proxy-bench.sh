@@ -180,14 +180,7 @@ for n in $WORKERS; do
     done
   done
   if ((PROFILE)) && [[ -n ${PID[usher]:-} ]]; then
-    # A JVM's first recording costs several times the usual CPU while JFR loads and compiles its own
-    # code: that one runs under a few seconds of load and is thrown away.
-    jcmd "${PID[usher]}" JFR.start name=jfr-warmup settings="$SCRIPT_DIR/profile.jfc" >/dev/null
-    timeout 60 wrk -t"$THREADS" -c"$CONNECTIONS" -d5s "http://127.0.0.1:${PORT[usher]}/" >/dev/null
-    jcmd "${PID[usher]}" JFR.stop name=jfr-warmup >/dev/null
-    jcmd "${PID[usher]}" JFR.start name=bench settings="$SCRIPT_DIR/profile.jfc" >/dev/null
-    measure usher "$n" profile 0 "${PORT[usher]}" "$BODY" "target=${PID[usher]}" "backend=$BACKEND_PID"
-    jcmd "${PID[usher]}" JFR.stop name=bench filename="$RAW/usher-w$n.jfr" >/dev/null
+    profile_usher "$n" "${PORT[usher]}" "${PID[usher]}" "backend=$BACKEND_PID"
   fi
   sleep 2
   snap "$RAW/idle-w$n.after" "${groups[@]}"

@@ -332,7 +332,7 @@ def report(kind, raw, out):
     if profiles:
         md += ["", f"CPU and allocation profile of Usher (one extra run under JFR per worker count): [{kind}-profile.md]"
                f"({kind}-profile.md)."]
-        profile_report(profiles, runs, out / f"{kind}-profile.md", m)
+        profile_report(kind, profiles, runs, out / f"{kind}-profile.md", m)
     (out / f"{name}.md").write_text("\n".join(md) + "\n")
     print("\n".join(md))
 
@@ -398,7 +398,7 @@ def frame_name(frame):
     return f"{method['type']['name']}.{method['name']}".replace("/", ".")
 
 
-def profile_report(jfrs, runs, path, m):
+def profile_report(kind, jfrs, runs, path, m):
     md = ["# Usher CPU and allocation profile", "",
           f"- command: `{m['command']}`",
           f"- date: {m['date']}; {m['machine']}; {m.get('repo', '')}",
@@ -407,8 +407,8 @@ def profile_report(jfrs, runs, path, m):
           " counted in the medians), under JFR (`jcmd PID JFR.start settings=bench/profile.jfc`, after a"
           " throwaway recording: a JVM's first one costs a lot): Java stacks sampled every 1 ms, allocation"
           " samples, every thread's allocated bytes. The recording is"
-          " `raw/proxy/usher-wN.jfr` (open it in JDK Mission Control, or `jfr print`); the stacks, folded"
-          " one per line for flame-graph tools, are in `proxy-profile-wN.folded`.", ""]
+          f" `raw/{kind}/usher-wN.jfr` (open it in JDK Mission Control, or `jfr print`); the stacks, folded"
+          f" one per line for flame-graph tools, are in `{kind}-profile-wN.folded`.", ""]
     for jfr in jfrs:
         n = int(re.search(r"-w(\d+)\.jfr$", jfr.name).group(1))
         run = next((r for r in runs if r["round"] == "profile" and r["workers"] == n and "requests" in r), None)
@@ -451,9 +451,9 @@ def profile_report(jfrs, runs, path, m):
             usher = next((frame_name(f) for f in frames if frame_name(f).startswith("dev.usher.")), "(no Usher frame)")
             top = frame_name(frames[0]) if frames else "?"
             alloc_sites[(v["objectClass"]["name"].replace("/", "."), top, usher)] += v["weight"]
-        folded_path = path.with_name(f"proxy-profile-w{n}.folded")
+        folded_path = path.with_name(f"{kind}-profile-w{n}.folded")
         folded_path.write_text("".join(f"{s} {c}\n" for s, c in folded.most_common()))
-        flame(path.with_name(f"proxy-profile-w{n}.png"), folded, f"Usher, {n} event loop(s): CPU samples")
+        flame(path.with_name(f"{kind}-profile-w{n}.png"), folded, f"Usher, {n} event loop(s): CPU samples")
         total = len(samples)
         md += [f"## {n} event loop(s)", "",
                f"- run: {fmt(run.get('rps') if run else None)} req/s, {fmt(requests)} requests, "
@@ -461,7 +461,7 @@ def profile_report(jfrs, runs, path, m):
                f"- allocation: **{fmt(ratio(allocated, requests))} bytes/request** (all threads'"
                f" `jdk.ThreadAllocationStatistics`, end minus start, over wrk's requests; below, split in"
                f" the proportions of {len(alloc_samples)} allocation samples' weights)",
-               f"- {total} CPU samples; flame graph: [proxy-profile-w{n}.png](proxy-profile-w{n}.png)", "",
+               f"- {total} CPU samples; flame graph: [{kind}-profile-w{n}.png]({kind}-profile-w{n}.png)", "",
                "Top frames by own samples (where the CPU was):", "", "| samples | % | frame |", "|---:|---:|---|"]
         md += [f"| {c} | {100 * c / total:.1f} | `{f}` |" for f, c in self_count.most_common(20)]
         md += ["", "Usher methods by samples with the method anywhere on the stack:", "",

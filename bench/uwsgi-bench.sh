@@ -8,7 +8,7 @@ set +m  # see start_bg in lib.sh
 source "$(dirname "$0")/lib.sh"
 
 DURATION=10s ROUNDS=3 CONNECTIONS=50 THREADS=1 WORKERS="1 2" WARMUP=20s
-UWSGI_PROCESSES=2 UWSGI_LISTEN=100
+UWSGI_PROCESSES=2 UWSGI_LISTEN=100 PROFILE=0
 OUT=$REPO_ROOT/bench/results
 JAR=$REPO_ROOT/proxy-image/target/usher-proxy.jar
 
@@ -23,6 +23,7 @@ Usage: bash bench/uwsgi-bench.sh [options]
   --warmup D           wrk on a fresh Usher before the rounds, not counted ($WARMUP)
   --uwsgi-processes P  uWSGI worker processes ($UWSGI_PROCESSES)
   --uwsgi-listen N     uWSGI's listen backlog: above the requests in flight, or SYNs drop ($UWSGI_LISTEN)
+  --profile            one more run of Usher per worker count under JFR (CPU and allocation)
   --jar PATH           Usher's jar (proxy-image/target/usher-proxy.jar)
   --out DIR            reports here, raw files in DIR/raw/uwsgi ($OUT)
   env USHER_JAVA_OPTS  extra JVM flags for Usher
@@ -39,6 +40,7 @@ while (($#)); do
     --warmup) WARMUP=$2 ;;
     --uwsgi-processes) UWSGI_PROCESSES=$2 ;;
     --uwsgi-listen) UWSGI_LISTEN=$2 ;;
+    --profile) PROFILE=1; shift; continue ;;
     --jar) JAR=$(realpath "$2") ;;
     --out) OUT=$(realpath -m "$2") ;;
     -h | --help) usage; exit 0 ;;
@@ -53,6 +55,7 @@ WARMUP_S=$(secs "$WARMUP")
 RAW=$OUT/raw/uwsgi
 
 need_tools nginx uwsgi wrk java curl python3 setsid timeout
+((PROFILE == 0)) || need_tools jcmd jfr
 setup_run uwsgi-bench
 copy_jar
 cp "$SCRIPT_DIR/uwsgi_app.py" "$TMP/"
@@ -114,6 +117,9 @@ for n in $WORKERS; do
       sleep 1
     done
   done
+  if ((PROFILE)); then
+    profile_usher "$n" "${PORT[usher]}" "${PID[usher]}" "backend=$UWSGI_PID"
+  fi
   sleep 2
   snap "$RAW/idle-w$n.after" "nginx=${PID[nginx]}" "usher=${PID[usher]}"
   stop_pid "${PID[nginx]}"
