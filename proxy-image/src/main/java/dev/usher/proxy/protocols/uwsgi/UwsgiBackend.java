@@ -17,11 +17,13 @@ public final class UwsgiBackend implements BackendProtocol {
     private final UwsgiSettings settings;
     private final int maxHeaderSize;
     private final long maxBodySize;
+    private final byte[] params;
 
     public UwsgiBackend(UwsgiSettings settings, int maxHeaderSize, long maxBodySize) {
         this.settings = settings;
         this.maxHeaderSize = maxHeaderSize;
         this.maxBodySize = maxBodySize;
+        this.params = UwsgiVars.encodeParams(settings.params());
     }
 
     @Override
@@ -39,7 +41,7 @@ public final class UwsgiBackend implements BackendProtocol {
     public PreparedHead prepare(HttpRequest request, ClientInfo client) {
         boolean chunked = HttpUtil.isTransferEncodingChunked(request);
         UwsgiVars vars = new UwsgiVars(request, client, chunked ? maxBodySize : HttpUtil.getContentLength(request, -1L),
-                settings.params());
+                params, chunked);
         int size = vars.size();
         int limit = Math.min(settings.bufferSize(), UwsgiVars.MAX_BLOCK);
         if (size <= limit) {

@@ -4,8 +4,8 @@ import dev.usher.proxy.protocols.ClientInfo;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpUtil;
 import io.netty.util.AsciiString;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -21,58 +21,73 @@ import java.util.Map;
  * {@code u16le keylen, key, u16le vallen, value}. Text is Latin-1, one char per byte: Netty decodes header bytes
  * one to one, so the backend gets exactly the bytes the client sent.
  *
- * <p>The variables are walked twice, once to size the block and once to write it straight into the buffer:
- * cheaper than building them as objects, on a path taken for every request.
+ * <p>The block is written once, into an array sized from the values' lengths, when the request is prepared: its size
+ * is checked there, and the encoder (and a retry) only copies it. Values are written from where they are (a slice of
+ * the URI, of the Host header) rather than cut out as strings first.
  */
 final class UwsgiVars {
     /** The largest vars block the 16-bit size field can describe. */
     static final int MAX_BLOCK = 0xFFFF;
 
+    private static final byte[] QUERY_STRING = key("QUERY_STRING");
+    private static final byte[] REQUEST_METHOD = key("REQUEST_METHOD");
+    private static final byte[] CONTENT_TYPE = key("CONTENT_TYPE");
+    private static final byte[] CONTENT_LENGTH = key("CONTENT_LENGTH");
+    private static final byte[] REQUEST_URI = key("REQUEST_URI");
+    private static final byte[] PATH_INFO = key("PATH_INFO");
+    private static final byte[] DOCUMENT_ROOT = key("DOCUMENT_ROOT");
+    private static final byte[] SERVER_PROTOCOL = key("SERVER_PROTOCOL");
+    private static final byte[] REQUEST_SCHEME = key("REQUEST_SCHEME");
+    private static final byte[] HTTPS = key("HTTPS");
+    private static final byte[] REMOTE_ADDR = key("REMOTE_ADDR");
+    private static final byte[] REMOTE_PORT = key("REMOTE_PORT");
+    private static final byte[] SERVER_PORT = key("SERVER_PORT");
+    private static final byte[] SERVER_NAME = key("SERVER_NAME");
+    /** Every fixed key with its length prefix, and the length prefix of each fixed value. */
+    private static final int FIXED_KEYS = QUERY_STRING.length + REQUEST_METHOD.length + CONTENT_TYPE.length
+            + CONTENT_LENGTH.length + REQUEST_URI.length + PATH_INFO.length + DOCUMENT_ROOT.length
+            + SERVER_PROTOCOL.length + REQUEST_SCHEME.length + REMOTE_ADDR.length + REMOTE_PORT.length
+            + SERVER_PORT.length + SERVER_NAME.length + 13 * 2;
+    /** A header var beyond its name and values: two length prefixes, "HTTP_", and room for one ", " joint. */
+    private static final int HEADER_OVERHEAD = 2 + 5 + 2 + 2;
+
+    /** A header name's byte as it appears in its var's key: upper case, '-' as '_'. */
+    private static final byte[] KEY_BYTE = new byte[256];
+
+    static {
+        for (int c = 0; c < 256; c++) {
+            KEY_BYTE[c] = (byte) (c == '-' ? '_' : c >= 'a' && c <= 'z' ? c - 32 : c);
+        }
+    }
+
     private static final AsciiString TRANSFER_ENCODING = HttpHeaderNames.TRANSFER_ENCODING;
     private static final AsciiString COOKIE = HttpHeaderNames.COOKIE;
+    private static final AsciiString HOST = HttpHeaderNames.HOST;
 
     private final HttpRequest request;
     private final ClientInfo client;
-    private final String contentLength;
-    private final Map<String, String> params;
-    private final String query;
-    private final String pathInfo;
-    private final List<Map.Entry<CharSequence, CharSequence>> headers;
-    private final int size;
+    private final byte[] params;
     private final boolean collectsBody;
+    private final byte[] block;
+    private final int size;
 
-    UwsgiVars(HttpRequest request, ClientInfo client, long contentLength, Map<String, String> params) {
+    /**
+     * @param params the configured extra vars, already encoded ({@link #encodeParams})
+     * @param chunked whether the body is chunked: its length is known only at its end
+     */
+    UwsgiVars(HttpRequest request, ClientInfo client, long contentLength, byte[] params, boolean chunked) {
         this.request = request;
         this.client = client;
-        this.contentLength = contentLength < 0 ? "" : Long.toString(contentLength);
         this.params = params;
-        String uri = request.uri();
-        int q = uri.indexOf('?');
-        this.query = q < 0 ? "" : uri.substring(q + 1);
-        this.pathInfo = normalize(percentDecode(q < 0 ? uri : uri.substring(0, q)));
-        this.headers = new ArrayList<>(request.headers().size());
-        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = request.headers().iteratorCharSequence(); it.hasNext(); ) {
-            headers.add(it.next());
-        }
-        this.size = measure();
-        this.collectsBody = HttpUtil.isTransferEncodingChunked(request);
-    }
-
-    private UwsgiVars(UwsgiVars of, long contentLength) {
-        this.request = of.request;
-        this.client = of.client;
-        this.contentLength = Long.toString(contentLength);
-        this.params = of.params;
-        this.query = of.query;
-        this.pathInfo = of.pathInfo;
-        this.headers = of.headers;
-        this.size = measure();
-        this.collectsBody = false;
+        this.collectsBody = chunked;
+        Block b = write(request, client, contentLength < 0 ? "" : Long.toString(contentLength), params);
+        this.block = b.bytes;
+        this.size = b.size;
     }
 
     /** The same vars with the CONTENT_LENGTH of a body that was collected whole (a chunked one). */
     UwsgiVars withContentLength(long contentLength) {
-        return new UwsgiVars(this, contentLength);
+        return new UwsgiVars(request, client, contentLength, params, false);
     }
 
     /**
@@ -87,12 +102,6 @@ final class UwsgiVars {
         return request;
     }
 
-    private int measure() {
-        Counter counter = new Counter();
-        visit(counter);
-        return counter.size;
-    }
-
     /** The size of the vars block, without the 4-byte packet header. */
     int size() {
         return size;
@@ -100,59 +109,124 @@ final class UwsgiVars {
 
     /** Header and vars block; the caller has checked {@link #size()} fits. */
     ByteBuf encode(ByteBufAllocator alloc, int modifier1) {
-        ByteBuf out = alloc.buffer(4 + size);
+        ByteBuf out = alloc.ioBuffer(4 + size);
         out.writeByte(modifier1).writeShortLE(size).writeByte(0);
-        visit(new Writer(out));
+        out.writeBytes(block, 0, size);
         return out;
     }
 
-    private void visit(Sink sink) {
-        sink.var("QUERY_STRING", query);
-        sink.var("REQUEST_METHOD", request.method().asciiName());
-        CharSequence contentType = request.headers().get(HttpHeaderNames.CONTENT_TYPE);
-        sink.var("CONTENT_TYPE", contentType == null ? "" : contentType);
-        sink.var("CONTENT_LENGTH", contentLength);
-        sink.var("REQUEST_URI", request.uri());
-        sink.var("PATH_INFO", pathInfo);
-        sink.var("DOCUMENT_ROOT", "");
-        sink.var("SERVER_PROTOCOL", request.protocolVersion().text());
-        sink.var("REQUEST_SCHEME", client.scheme());
-        if ("https".equals(client.scheme())) {
-            sink.var("HTTPS", "on");
+    /** The configured extra vars ({@code upstream.uwsgi.params}) as they go into every block. */
+    static byte[] encodeParams(Map<String, String> params) {
+        int length = 0;
+        for (Map.Entry<String, String> p : params.entrySet()) {
+            length += 4 + p.getKey().length() + p.getValue().length();
         }
-        sink.var("REMOTE_ADDR", client.remoteIp());
-        sink.var("REMOTE_PORT", Integer.toString(client.remote().getPort()));
-        sink.var("SERVER_PORT", Integer.toString(client.local().getPort()));
-        sink.var("SERVER_NAME", serverName(request.headers().get(HttpHeaderNames.HOST), client));
-        params.forEach(sink::var);
-        visitHeaders(sink);
+        Block b = new Block(length);
+        params.forEach((k, v) -> b.var(k, v));
+        return b.bytes;
+    }
+
+    private static Block write(HttpRequest request, ClientInfo client, String contentLength, byte[] params) {
+        HttpHeaders h = request.headers();
+        List<Map.Entry<CharSequence, CharSequence>> headers = new ArrayList<>(h.size());
+        CharSequence host = null;
+        CharSequence contentType = null;
+        int headerBytes = 0;
+        // A bit per name's case-insensitive hash: no bit set twice means no name repeats, and no pairs to compare.
+        long names = 0;
+        boolean repeats = false;
+        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = h.iteratorCharSequence(); it.hasNext(); ) {
+            Map.Entry<CharSequence, CharSequence> e = it.next();
+            headers.add(e);
+            headerBytes += HEADER_OVERHEAD + e.getKey().length() + e.getValue().length();
+            long bit = 1L << AsciiString.hashCode(e.getKey());
+            repeats |= (names & bit) != 0;
+            names |= bit;
+            // The first of each, as HttpHeaders.get gives it.
+            if (host == null && AsciiString.contentEqualsIgnoreCase(e.getKey(), HOST)) {
+                host = e.getValue();
+            } else if (contentType == null && AsciiString.contentEqualsIgnoreCase(e.getKey(), HttpHeaderNames.CONTENT_TYPE)) {
+                contentType = e.getValue();
+            }
+        }
+        if (contentType == null) {
+            contentType = "";
+        }
+        String uri = request.uri();
+        int q = uri.indexOf('?');
+        int pathEnd = q < 0 ? uri.length() : q;
+        String decodedPath = needsDecoding(uri, pathEnd) ? normalize(percentDecode(uri.substring(0, pathEnd))) : null;
+        int pathLength = decodedPath == null ? pathEnd : decodedPath.length();
+        int queryStart = q < 0 ? uri.length() : q + 1;
+        CharSequence serverName = host == null || host.length() == 0 ? client.local().getAddress().getHostAddress() : host;
+        int serverNameEnd = host == null || host.length() == 0 ? serverName.length() : hostnameEnd(host);
+        AsciiString method = request.method().asciiName();
+        String protocol = request.protocolVersion().text();
+        boolean https = "https".equals(client.scheme());
+
+        Block b = new Block(FIXED_KEYS + (uri.length() - queryStart) + method.length() + contentType.length()
+                + contentLength.length() + uri.length() + pathLength + protocol.length() + client.scheme().length()
+                + (https ? HTTPS.length + 4 : 0) + client.remoteIp().length() + client.remotePort().length()
+                + client.localPort().length() + serverNameEnd + params.length + headerBytes);
+        b.var(QUERY_STRING, uri, queryStart, uri.length());
+        b.var(REQUEST_METHOD, method);
+        b.var(CONTENT_TYPE, contentType);
+        b.var(CONTENT_LENGTH, contentLength);
+        b.var(REQUEST_URI, uri);
+        if (decodedPath == null) {
+            b.var(PATH_INFO, uri, 0, pathEnd);
+        } else {
+            b.var(PATH_INFO, decodedPath);
+        }
+        b.var(DOCUMENT_ROOT, "");
+        b.var(SERVER_PROTOCOL, protocol);
+        b.var(REQUEST_SCHEME, client.scheme());
+        if (https) {
+            b.var(HTTPS, "on");
+        }
+        b.var(REMOTE_ADDR, client.remoteIp());
+        b.var(REMOTE_PORT, client.remotePort());
+        b.var(SERVER_PORT, client.localPort());
+        b.var(SERVER_NAME, serverName, 0, serverNameEnd);
+        b.raw(params);
+        writeHeaders(b, headers, repeats);
+        return b;
     }
 
     /**
      * HTTP_ + name, upper case, '-' as '_'. Repeats are joined as RFC 9110 allows, cookies with "; " as RFC 6265
      * wants (nginx sends one var per line and the WSGI environ keeps only the last).
      */
-    private void visitHeaders(Sink sink) {
+    private static void writeHeaders(Block b, List<Map.Entry<CharSequence, CharSequence>> headers, boolean repeats) {
         int n = headers.size();
         for (int i = 0; i < n; i++) {
             CharSequence name = headers.get(i).getKey();
-            if (AsciiString.contentEqualsIgnoreCase(name, TRANSFER_ENCODING) || seenBefore(name, i)) {
+            if (AsciiString.contentEqualsIgnoreCase(name, TRANSFER_ENCODING) || repeats && seenBefore(headers, name, i)) {
                 continue; // the body reaches uWSGI whole, with CONTENT_LENGTH: it is not chunked any more
             }
-            int valuesSize = 0;
-            int count = 0;
-            for (int j = i; j < n; j++) {
+            int valuesSize = headers.get(i).getValue().length();
+            int count = 1;
+            for (int j = i + 1; repeats && j < n; j++) {
                 if (AsciiString.contentEqualsIgnoreCase(headers.get(j).getKey(), name)) {
                     valuesSize += headers.get(j).getValue().length();
                     count++;
                 }
             }
             String separator = AsciiString.contentEqualsIgnoreCase(name, COOKIE) ? "; " : ", ";
-            sink.header(name, i, count, valuesSize + (count - 1) * separator.length(), separator);
+            b.headerName(name);
+            b.u16(valuesSize + (count - 1) * separator.length());
+            b.latin1(headers.get(i).getValue());
+            for (int j = i + 1; count > 1; j++) {
+                if (AsciiString.contentEqualsIgnoreCase(headers.get(j).getKey(), name)) {
+                    b.latin1(separator);
+                    b.latin1(headers.get(j).getValue());
+                    count--;
+                }
+            }
         }
     }
 
-    private boolean seenBefore(CharSequence name, int index) {
+    private static boolean seenBefore(List<Map.Entry<CharSequence, CharSequence>> headers, CharSequence name, int index) {
         for (int j = 0; j < index; j++) {
             if (AsciiString.contentEqualsIgnoreCase(headers.get(j).getKey(), name)) {
                 return true;
@@ -161,76 +235,120 @@ final class UwsgiVars {
         return false;
     }
 
-    private interface Sink {
-        void var(CharSequence key, CharSequence value);
-
-        /** A request header, whose values are the {@code count} entries named {@code name} from {@code first} on. */
-        void header(CharSequence name, int first, int count, int valueLength, String separator);
+    /** A fixed key with its u16le length in front. */
+    private static byte[] key(String name) {
+        Block b = new Block(2 + name.length());
+        b.u16(name.length());
+        b.latin1(name);
+        return b.bytes;
     }
 
-    private static final class Counter implements Sink {
+    /** Bytes written into an array whose length the caller computed: what is not written stays unused. */
+    private static final class Block {
+        final byte[] bytes;
         int size;
 
-        @Override
-        public void var(CharSequence key, CharSequence value) {
-            size += 4 + key.length() + value.length();
+        Block(int capacity) {
+            bytes = new byte[capacity];
         }
 
-        @Override
-        public void header(CharSequence name, int first, int count, int valueLength, String separator) {
-            size += 4 + 5 + name.length() + valueLength;
-        }
-    }
-
-    private final class Writer implements Sink {
-        private final ByteBuf out;
-
-        Writer(ByteBuf out) {
-            this.out = out;
+        void var(byte[] key, CharSequence value) {
+            raw(key);
+            u16(value.length());
+            latin1(value);
         }
 
-        @Override
-        public void var(CharSequence key, CharSequence value) {
-            out.writeShortLE(key.length());
-            out.writeCharSequence(key, StandardCharsets.ISO_8859_1);
-            out.writeShortLE(value.length());
-            out.writeCharSequence(value, StandardCharsets.ISO_8859_1);
+        void var(byte[] key, CharSequence value, int from, int to) {
+            raw(key);
+            u16(to - from);
+            latin1(value, from, to);
         }
 
-        @Override
-        public void header(CharSequence name, int first, int count, int valueLength, String separator) {
-            out.writeShortLE(5 + name.length());
-            out.writeCharSequence("HTTP_", StandardCharsets.ISO_8859_1);
-            for (int i = 0; i < name.length(); i++) {
-                char c = name.charAt(i);
-                out.writeByte(c == '-' ? '_' : (c >= 'a' && c <= 'z' ? c - 32 : c));
-            }
-            out.writeShortLE(valueLength);
-            int written = 0;
-            for (int j = first; written < count; j++) {
-                Map.Entry<CharSequence, CharSequence> h = headers.get(j);
-                if (AsciiString.contentEqualsIgnoreCase(h.getKey(), name)) {
-                    if (written > 0) {
-                        out.writeCharSequence(separator, StandardCharsets.ISO_8859_1);
-                    }
-                    out.writeCharSequence(h.getValue(), StandardCharsets.ISO_8859_1);
-                    written++;
+        void var(String key, String value) {
+            u16(key.length());
+            latin1(key);
+            u16(value.length());
+            latin1(value);
+        }
+
+        void headerName(CharSequence name) {
+            u16(5 + name.length());
+            bytes[size++] = 'H';
+            bytes[size++] = 'T';
+            bytes[size++] = 'T';
+            bytes[size++] = 'P';
+            bytes[size++] = '_';
+            if (name instanceof AsciiString a) {
+                byte[] src = a.array();
+                for (int i = a.arrayOffset(), end = i + a.length(); i < end; i++) {
+                    bytes[size++] = KEY_BYTE[src[i] & 0xFF];
+                }
+            } else {
+                for (int i = 0; i < name.length(); i++) {
+                    bytes[size++] = KEY_BYTE[latin1(name.charAt(i)) & 0xFF];
                 }
             }
         }
+
+        void raw(byte[] b) {
+            System.arraycopy(b, 0, bytes, size, b.length);
+            size += b.length;
+        }
+
+        void u16(int v) {
+            bytes[size++] = (byte) v;
+            bytes[size++] = (byte) (v >>> 8);
+        }
+
+        void latin1(CharSequence s) {
+            if (s instanceof AsciiString a) {
+                a.copy(0, bytes, size, a.length());
+                size += a.length();
+            } else {
+                latin1(s, 0, s.length());
+            }
+        }
+
+        void latin1(CharSequence s, int from, int to) {
+            for (int i = from; i < to; i++) {
+                bytes[size++] = latin1(s.charAt(i));
+            }
+        }
+
+        /** As the ISO-8859-1 encoder does: a char it cannot encode becomes '?'. */
+        private static byte latin1(char c) {
+            return (byte) (c <= 0xFF ? c : '?');
+        }
     }
 
-    private static CharSequence serverName(CharSequence host, ClientInfo client) {
-        if (host == null || host.length() == 0) {
-            return client.local().getAddress().getHostAddress();
+    /** Where the host name ends in a Host header: before the port, after an IPv6 literal's bracket. */
+    private static int hostnameEnd(CharSequence host) {
+        if (host.charAt(0) == '[') {
+            int end = indexOf(host, ']');
+            return end < 0 ? host.length() : end + 1;
         }
-        String h = host.toString();
-        if (h.startsWith("[")) {
-            int end = h.indexOf(']');
-            return end < 0 ? h : h.substring(0, end + 1);
+        int colon = indexOf(host, ':');
+        return colon < 0 ? host.length() : colon;
+    }
+
+    private static int indexOf(CharSequence s, char c) {
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) == c) {
+                return i;
+            }
         }
-        int colon = h.indexOf(':');
-        return colon < 0 ? h : h.substring(0, colon);
+        return -1;
+    }
+
+    /** Whether the path (the URI up to {@code end}) changes under {@link #percentDecode} and {@link #normalize}. */
+    private static boolean needsDecoding(String uri, int end) {
+        for (int i = 0; i < end; i++) {
+            char c = uri.charAt(i);
+            if (c == '%' || c == '/' && i + 1 < end && (uri.charAt(i + 1) == '/' || uri.charAt(i + 1) == '.')) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** %XX to bytes, kept as Latin-1 chars so they reach the backend unchanged; '+' stays '+' in a path. */

@@ -132,6 +132,30 @@ class UwsgiRequestEncoderTest {
         packet.release();
     }
 
+    /** SERVER_NAME is the Host without its port (an IPv6 literal keeps its brackets), or the address connected to. */
+    @Test
+    void serverNameAndPathComeFromTheHostAndTheUri() {
+        HttpRequest v6 = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/a/b.c?x=1&y");
+        v6.headers().add("Host", "[::1]:8080").add("Content-Type", "").add("content-type", "text/plain");
+        channel.writeOutbound(head(v6), LastHttpContent.EMPTY_LAST_CONTENT);
+        ByteBuf packet = nextNonEmpty();
+        packet.skipBytes(4);
+        assertThat(decode(packet)).containsEntry("SERVER_NAME", "[::1]").containsEntry("PATH_INFO", "/a/b.c")
+                .containsEntry("QUERY_STRING", "x=1&y").containsEntry("REQUEST_URI", "/a/b.c?x=1&y")
+                .as("the first Content-Type, as HttpHeaders.get gives it").containsEntry("CONTENT_TYPE", "")
+                .containsEntry("HTTP_CONTENT_TYPE", ", text/plain");
+        packet.release();
+        readBody().release();
+
+        HttpRequest noHost = new DefaultHttpRequest(HttpVersion.HTTP_1_0, HttpMethod.GET, "/x//y/../z");
+        channel.writeOutbound(head(noHost), LastHttpContent.EMPTY_LAST_CONTENT);
+        packet = nextNonEmpty();
+        packet.skipBytes(4);
+        assertThat(decode(packet)).containsEntry("SERVER_NAME", "127.0.0.1").containsEntry("PATH_INFO", "/x/z")
+                .containsEntry("SERVER_PROTOCOL", "HTTP/1.0").doesNotContainKey("HTTP_HOST");
+        packet.release();
+    }
+
     @Test
     void varsOverTheBufferSizeAreRefusedNamingTheSetting() {
         UwsgiBackend backend = new UwsgiBackend(new UwsgiSettings(0, 1024, Map.of()), 16384, 10 << 20);
