@@ -6,21 +6,23 @@ import dev.usher.proxy.protocols.BackendProtocol;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.SocketProtocolFamily;
 import io.netty.util.concurrent.EventExecutor;
 import java.time.Duration;
 import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 
 /** One {@link ConnectionPool} per event loop, and the chores that touch all of them. */
 public final class ConnectionPools implements UpstreamPool.RemovalListener {
     private final Map<EventExecutor, ConnectionPool> byLoop = new IdentityHashMap<>();
 
-    public ConnectionPools(EventLoopGroup group, Class<? extends Channel> channelType, BackendProtocol protocol,
+    public ConnectionPools(EventLoopGroup group, Function<SocketProtocolFamily, Channel> channels, BackendProtocol protocol,
                            Duration connectTimeout, Duration idleTimeout, int maxIdlePerUpstream) {
         for (EventExecutor executor : group) {
             EventLoop loop = (EventLoop) executor;
-            byLoop.put(loop, new ConnectionPool(loop, channelType, protocol, connectTimeout, idleTimeout, maxIdlePerUpstream));
+            byLoop.put(loop, new ConnectionPool(loop, channels, protocol, connectTimeout, idleTimeout, maxIdlePerUpstream));
         }
     }
 
