@@ -325,7 +325,8 @@ def report(kind, raw, out):
                   f"{fmt(r.get('backend_cpu_us'), 1)} | {r.get('listen_drops', 'n/a')} |")
     md += ["", f"Raw files (wrk output, /proc snapshots): `raw/{kind}/`; every run as CSV: `{name}.csv`."]
     # Written by hand (what changed, and what each change was measured to do), kept with the figures it explains.
-    notes = Path(__file__).resolve().parent / f"{kind}-optimisations.md"
+    # One list for the performance issue, in both reports: the uwsgi path's changes are its last section.
+    notes = Path(__file__).resolve().parent / "proxy-optimisations.md"
     if notes.exists():
         md += ["", notes.read_text().rstrip()]
     profiles = sorted(raw.glob("usher-w*.jfr"))
