@@ -7,6 +7,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelPromise;
+import io.netty.channel.DefaultChannelPromise;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.SocketProtocolFamily;
 import io.netty.handler.timeout.IdleStateHandler;
@@ -81,14 +82,17 @@ public final class ConnectionPool {
         // Reader idle only: tracking writes would cost a promise and a listener per write.
         pipeline.addLast(new IdleStateHandler(idleMillis, 0, 0, TimeUnit.MILLISECONDS));
         pipeline.addLast(new UpstreamHandler());
-        ChannelPromise connect = ch.newPromise();
-        connect.addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+        // Notified on this pool's loop even if the channel never gets one: a channel whose registration failed has none.
+        ChannelPromise connect = new DefaultChannelPromise(ch, loop);
         // On this pool's own loop, the registration is done when register returns.
         InetSocketAddress remote = address;
         loop.register(ch).addListener(registered -> {
             if (registered.isSuccess()) {
+                connect.addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
                 ch.connect(remote, connect);
             } else {
+                // As Bootstrap does: an unregistered channel cannot go through the pipeline's close.
+                ch.unsafe().closeForcibly();
                 connect.tryFailure(registered.cause());
             }
         });
