@@ -88,7 +88,7 @@ public final class ResponseDecoder extends ByteToMessageDecoder {
                 }
                 out.add(head);
                 afterHead(head, in, out);
-                // Delivered before the next head is parsed: the head is a view of the parser's buffer.
+                // Delivered before the next head is parsed: the head is a view of the event loop's buffer.
                 return false;
             }
             case LENGTH -> {

@@ -10,8 +10,8 @@ import java.nio.charset.StandardCharsets;
  * decoded into header objects and encoded again.
  *
  * <p>A view, valid only while it is being delivered (the {@code channelRead} that carries it): its bytes and offsets
- * are the decoder's, reused for the next head, so that a response costs no copy of them. Whoever needs a value
- * later takes it as a String then. Nothing to release.
+ * are the event loop's parse buffers, reused for the next head, so that a response costs no copy of them. Whoever
+ * needs a value later takes it as a String then. Nothing to release.
  */
 public final class ResponseHead {
     private final byte[] bytes;

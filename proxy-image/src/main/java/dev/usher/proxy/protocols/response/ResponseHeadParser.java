@@ -2,6 +2,7 @@ package dev.usher.proxy.protocols.response;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.CorruptedFrameException;
+import io.netty.util.concurrent.FastThreadLocal;
 import java.util.Arrays;
 
 /**
@@ -36,13 +37,24 @@ final class ResponseHeadParser {
     private int searched;
     private int lineStart;
     private int emptyLines;
-    private int[] fields = new int[5 * 16];
     /**
-     * The head copied out of its buffer, once, to be read byte by byte ({@code ByteBuf.getByte} checks the buffer's
-     * bounds and reference count on every call, which costs more than the parse itself), and written from. The
-     * {@link ResponseHead} is a view of it and of {@link #fields}, valid until the next head is parsed.
+     * Where a head is copied out of its buffer, once, to be read byte by byte ({@code ByteBuf.getByte} checks the
+     * buffer's bounds and reference count on every call, which costs more than the parse itself) and written from,
+     * and the offsets of its lines. One per event loop, not per connection: a uwsgi backend takes a connection per
+     * request. The {@link ResponseHead} is a view of them, valid until the loop parses the next head; it is delivered
+     * and used before then, on this same thread.
      */
-    private byte[] scratch = new byte[1024];
+    private static final FastThreadLocal<Scratch> SCRATCH = new FastThreadLocal<>() {
+        @Override
+        protected Scratch initialValue() {
+            return new Scratch();
+        }
+    };
+
+    private static final class Scratch {
+        byte[] bytes = new byte[1024];
+        int[] fields = new int[5 * 16];
+    }
 
     ResponseHeadParser(int maxHeadSize) {
         this.maxHeadSize = maxHeadSize;
@@ -61,10 +73,11 @@ final class ResponseHeadParser {
         searched = 0;
         lineStart = 0;
         emptyLines = 0;
-        if (scratch.length < end) {
-            scratch = new byte[Math.max(end, 2 * scratch.length)];
+        Scratch scratch = SCRATCH.get();
+        if (scratch.bytes.length < end) {
+            scratch.bytes = new byte[Math.max(end, 2 * scratch.bytes.length)];
         }
-        in.readBytes(scratch, 0, end);
+        in.readBytes(scratch.bytes, 0, end);
         return parseHead(scratch, end);
     }
 
@@ -102,7 +115,9 @@ final class ResponseHeadParser {
         }
     }
 
-    private ResponseHead parseHead(byte[] h, int n) {
+    private static ResponseHead parseHead(Scratch scratch, int n) {
+        byte[] h = scratch.bytes;
+        int[] fields = scratch.fields;
         int i = statusLineEnd(h);
         if (i < 12 || h[0] != 'H' || h[1] != 'T' || h[2] != 'T' || h[3] != 'P'
                 || h[4] != '/' || h[5] != '1' || h[6] != '.' || !digit(h[7])
@@ -196,6 +211,7 @@ final class ResponseHeadParser {
             }
             if (5 * count + 5 > fields.length) {
                 fields = Arrays.copyOf(fields, fields.length * 2);
+                scratch.fields = fields;
             }
             int f = 5 * count++;
             fields[f] = kind.ordinal();
