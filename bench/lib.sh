@@ -161,12 +161,12 @@ usher_jvm_flags() {
   echo "-XX:MaxRAM=256m $(sed -n 's/^ENV JAVA_TOOL_OPTIONS="\(.*\)"$/\1/p' "$REPO_ROOT/proxy-image/Dockerfile")"
 }
 
-usher_start() {  # LOGFILE PORT ADMIN ARGS... -> LAST_PID; JAVA_OPTS in USHER_JAVA_OPTS
+usher_start() {  # LOGFILE PORT ADMIN ARGS... -> LAST_PID; JAVA_OPTS in USHER_JAVA_OPTS, more flags in USHER_ARGS
   local logf=$1 port=$2 admin=$3
   shift 3
-  # shellcheck disable=SC2046,SC2086 # both are lists of flags
+  # shellcheck disable=SC2046,SC2086 # lists of flags
   start_bg "$logf" java $(usher_jvm_flags) ${USHER_JAVA_OPTS:-} -jar "$TMP/usher-proxy.jar" \
-    --listen "127.0.0.1:$port" --admin "127.0.0.1:$admin" "$@"
+    --listen "127.0.0.1:$port" --admin "127.0.0.1:$admin" "$@" ${USHER_ARGS:-}
 }
 
 # ------------------------------------------------------------------ measuring --

@@ -29,6 +29,7 @@ Usage: bash bench/proxy-bench.sh [options]
   --jar PATH           Usher's jar (proxy-image/target/usher-proxy.jar)
   --out DIR            reports here, raw files in DIR/raw/proxy ($OUT)
   env USHER_JAVA_OPTS  extra JVM flags for Usher
+  env USHER_ARGS       extra flags for Usher (--warmup-requests 0)
 EOF
 }
 
@@ -67,7 +68,7 @@ setup_run proxy-bench
   echo "load: wrk --latency -t$THREADS -c$CONNECTIONS -d${DURATION_S}s, $ROUNDS interleaved rounds"
   echo "backend: nginx, $BACKEND_WORKERS worker(s), return 200 with a 100-byte body"
   ((IDLE_CONNS == 0)) || echo "idle: $IDLE_CONNS connections, $IDLE_WORKERS workers or event loops each"
-  echo "usher: java $(usher_jvm_flags) ${USHER_JAVA_OPTS:-}-jar usher-proxy.jar --event-loops N"
+  echo "usher: java $(usher_jvm_flags) ${USHER_JAVA_OPTS:-}-jar usher-proxy.jar --event-loops N ${USHER_ARGS:-}"
 } >>"$RAW/meta.txt"
 
 BODY="usher-bench backend fixed body $(printf 'x%.0s' {1..69})"

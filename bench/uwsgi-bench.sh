@@ -27,6 +27,7 @@ Usage: bash bench/uwsgi-bench.sh [options]
   --jar PATH           Usher's jar (proxy-image/target/usher-proxy.jar)
   --out DIR            reports here, raw files in DIR/raw/uwsgi ($OUT)
   env USHER_JAVA_OPTS  extra JVM flags for Usher
+  env USHER_ARGS       extra flags for Usher (--warmup-requests 0)
 EOF
 }
 
@@ -71,7 +72,7 @@ UWSGI_CMD=(uwsgi --strict --plugin python3 --uwsgi-socket "127.0.0.1:$UWSGI_PORT
   echo "uwsgi: $(uwsgi --version)"
   echo "load: wrk --latency -t$THREADS -c$CONNECTIONS -d${DURATION_S}s, $ROUNDS interleaved rounds"
   echo "backend: ${UWSGI_CMD[*]:0:2} … --processes $UWSGI_PROCESSES --threads 1 --listen $UWSGI_LISTEN, bench/uwsgi_app.py (fixed 100-byte body)"
-  echo "usher: java $(usher_jvm_flags) ${USHER_JAVA_OPTS:-}-jar usher-proxy.jar --protocol uwsgi --event-loops N, after ${WARMUP_S}s of wrk (not counted)"
+  echo "usher: java $(usher_jvm_flags) ${USHER_JAVA_OPTS:-}-jar usher-proxy.jar --protocol uwsgi --event-loops N ${USHER_ARGS:-}, after ${WARMUP_S}s of wrk (not counted)"
 } >>"$RAW/meta.txt"
 start_bg "$TMP/uwsgi.log" "${UWSGI_CMD[@]}"
 UWSGI_PID=$LAST_PID

@@ -32,6 +32,7 @@ import dev.usher.proxy.protocols.HttpBackend;
 import dev.usher.proxy.protocols.uwsgi.UwsgiBackend;
 import dev.usher.proxy.retry.RetryBudget;
 import dev.usher.proxy.retry.RetryPolicy;
+import dev.usher.proxy.warmup.Warmup;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
@@ -62,7 +63,6 @@ public final class ProxyServer implements AdminEndpoints {
     private final EventLoopGroup adminLoop;
     private final UpstreamPool pool;
     private final UpstreamSource source;
-    private final OutlierDetector outliers;
     private final ProxyMetrics metrics;
     private final ConnectionPools connections;
     private final Capacity capacity;
@@ -70,6 +70,8 @@ public final class ProxyServer implements AdminEndpoints {
     private final ChannelGroup clients = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final Channel listener;
     private final AdminServer admin;
+    /** Null when warmup.requests is 0. */
+    private final Warmup warmup;
     private volatile boolean draining;
 
     private ProxyServer(ProxyConfig config) throws InterruptedException {
@@ -93,7 +95,6 @@ public final class ProxyServer implements AdminEndpoints {
         adminLoop = transport.newGroup(1);
         queue = new WaitQueue(config.queue().maxLength());
         metrics = new ProxyMetrics(pool, queue);
-        outliers = new OutlierDetector(config.outlierDetection(), System::nanoTime, u -> metrics.ejected());
         BackendProtocol protocol = switch (config.upstream().protocol()) {
             case HTTP -> new HttpBackend(config.limits().maxHeaderSize());
             case UWSGI -> new UwsgiBackend(config.upstream().uwsgi(), config.limits().maxHeaderSize(), config.limits().maxBodySize());
@@ -101,28 +102,14 @@ public final class ProxyServer implements AdminEndpoints {
         connections = new ConnectionPools(workers, transport.socketChannel(), protocol,
                 config.timeouts().connect(), config.timeouts().upstreamIdle(), config.maxIdlePerUpstream());
         pool.addRemovalListener(connections);
-
-        SlowStart slowStart = new SlowStart(config.slowStart(), System::nanoTime);
-        capacity = new Capacity(config.upstream().concurrency(), slowStart);
-        UpstreamPicker picker = new UpstreamPicker(pool, LoadBalancer.of(config.loadBalancing(), slowStart), outliers, capacity);
+        ProxyContext px = context(config, pool, queue, metrics, new AccessLog(config.accessLog()), protocol, connections);
+        capacity = px.capacity();
         if (capacity.limited()) {
             // Room can appear with no slot freed and no request arriving (a new pod, slow start, an ejection's
             // end): looked for here, so that waiting requests do not sit out the time until the next event.
-            adminLoop.scheduleAtFixedRate(() -> queue.wakeIfRoom(picker::anyRoom),
+            adminLoop.scheduleAtFixedRate(() -> queue.wakeIfRoom(px.picker()::anyRoom),
                     ROOM_CHECK_MILLIS, ROOM_CHECK_MILLIS, TimeUnit.MILLISECONDS);
         }
-        ProxyContext px = new ProxyContext(
-                config,
-                picker,
-                capacity,
-                queue,
-                new RetryPolicy(config.retries().attempts(),
-                        new RetryBudget(config.retries().budgetRatio(), config.retries().minRetriesPerSecond(), System::nanoTime)),
-                outliers,
-                protocol,
-                connections,
-                metrics,
-                new AccessLog(config.accessLog()));
         ServerBootstrap bootstrap = new ServerBootstrap();
         if (config.limits().maxConnections() > 0) {
             bootstrap.handler(new ConnectionLimit(config.limits().maxConnections(), metrics));
@@ -137,10 +124,48 @@ public final class ProxyServer implements AdminEndpoints {
                 .bind(config.listen().toAddress())
                 .sync()
                 .channel();
+        // Before the admin port opens, so that /readyz never answers 200 ahead of it.
+        warmup = config.warmup().requests() > 0 ? startWarmup(config, protocol, transport) : null;
         admin = new AdminServer(adminLoop, transport.serverChannel(), config.admin(), this);
         log.info("usher proxy listening on {} (admin {}), {} event loops ({}), {} upstreams via {} ({})",
                 address(), adminAddress(), threads, transport.name(), pool.snapshot().ready().size(), source.name(),
                 config.upstream().protocol().name().toLowerCase(Locale.ROOT));
+    }
+
+    /**
+     * Everything a request touches beyond its connection, over {@code pool}: built once for the users' requests and
+     * once for the warm-up's, so that the warm-up runs the same classes wired the same way, apart from the users'.
+     */
+    private static ProxyContext context(ProxyConfig config, UpstreamPool pool, WaitQueue queue, ProxyMetrics metrics,
+                                        AccessLog accessLog, BackendProtocol protocol, ConnectionPools connections) {
+        OutlierDetector outliers = new OutlierDetector(config.outlierDetection(), System::nanoTime, u -> metrics.ejected());
+        SlowStart slowStart = new SlowStart(config.slowStart(), System::nanoTime);
+        Capacity capacity = new Capacity(config.upstream().concurrency(), slowStart);
+        UpstreamPicker picker = new UpstreamPicker(pool, LoadBalancer.of(config.loadBalancing(), slowStart), outliers, capacity);
+        return new ProxyContext(
+                config,
+                picker,
+                capacity,
+                queue,
+                new RetryPolicy(config.retries().attempts(),
+                        new RetryBudget(config.retries().budgetRatio(), config.retries().minRetriesPerSecond(), System::nanoTime)),
+                outliers,
+                protocol,
+                connections,
+                metrics,
+                accessLog);
+    }
+
+    /** The warm-up's own pool (its stub), queue, meters (unpublished), connection pools and no access log. */
+    private Warmup startWarmup(ProxyConfig config, BackendProtocol protocol, Transport transport) {
+        UpstreamPool stubPool = UpstreamPool.unlogged();
+        WaitQueue stubQueue = new WaitQueue(config.queue().maxLength());
+        ConnectionPools stubConnections = new ConnectionPools(workers, transport.socketChannel(), protocol,
+                config.timeouts().connect(), config.timeouts().upstreamIdle(), config.maxIdlePerUpstream());
+        stubPool.addRemovalListener(stubConnections);
+        ProxyContext px = context(config, stubPool, stubQueue, ProxyMetrics.detached(stubPool, stubQueue),
+                new AccessLog(false), protocol, stubConnections);
+        return Warmup.start(config.warmup(), config.upstream().protocol(), px, stubPool, workers, transport);
     }
 
     public static ProxyServer start(ProxyConfig config) throws InterruptedException {
@@ -166,6 +191,9 @@ public final class ProxyServer implements AdminEndpoints {
      */
     public void shutdown() {
         draining = true;
+        if (warmup != null) {
+            warmup.stop();
+        }
         Duration delay = config.shutdown().delay();
         log.info("draining: not ready; closing the listener in {} ms", delay.toMillis());
         sleep(delay.toMillis());
@@ -213,6 +241,9 @@ public final class ProxyServer implements AdminEndpoints {
     public String notReadyReason() {
         if (draining) {
             return "draining";
+        }
+        if (warmup != null && !warmup.finished()) {
+            return warmup.progress();
         }
         if (!source.status().synced()) {
             return "no upstream list yet from " + source.name() + " discovery";

@@ -74,6 +74,7 @@ public record ProxyConfigFile(String text, String checksum) {
                         parse("spec.proxy.buffering.response", proxy.buffering().response(), Sizes::parse)),
                 new ProxyConfig.Shutdown(SHUTDOWN_DELAY, DRAIN_TIMEOUT),
                 null,
+                null,
                 null);
     }
 

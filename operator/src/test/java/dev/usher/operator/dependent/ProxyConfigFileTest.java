@@ -70,6 +70,9 @@ class ProxyConfigFileTest {
                 accessLog: false
                 readiness:
                   requireUpstream: false
+                warmup:
+                  requests: 20000
+                  timeout: 10s
                 """);
     }
 

@@ -50,6 +50,7 @@ class ConfigLoaderTest {
         assertThat(c.shutdown()).isEqualTo(new ProxyConfig.Shutdown(Duration.ZERO, Duration.ofSeconds(30)));
         assertThat(c.buffering()).isEqualTo(new ProxyConfig.Buffering(
                 false, 16 * 1024, Path.of(System.getProperty("java.io.tmpdir")), 0));
+        assertThat(c.warmup()).isEqualTo(new ProxyConfig.Warmup(20_000, Duration.ofSeconds(10)));
     }
 
     @Test
@@ -73,13 +74,14 @@ class ConfigLoaderTest {
         ProxyConfig c = ConfigLoader.fromArgs(
                 "--listen", "127.0.0.1:8081", "--admin", "127.0.0.1:9902", "--event-loops", "4",
                 "--load-balancing", "round-robin", "--protocol", "http", "--access-log",
-                "--upstream", "127.0.0.1:9000");
+                "--warmup-requests", "0", "--upstream", "127.0.0.1:9000");
 
         assertThat(c.listen()).isEqualTo(new HostPort("127.0.0.1", 8081));
         assertThat(c.admin()).isEqualTo(new HostPort("127.0.0.1", 9902));
         assertThat(c.eventLoops()).isEqualTo(4);
         assertThat(c.loadBalancing()).isEqualTo(LoadBalancing.ROUND_ROBIN);
         assertThat(c.accessLog()).isTrue();
+        assertThat(c.warmup().requests()).isZero();
     }
 
     @Test
@@ -214,6 +216,8 @@ class ConfigLoaderTest {
             eventLoops: many                         | eventLoops
             connectionPool: {maxIdlePerUpstream: 100001} | connectionPool.maxIdlePerUpstream
             accessLog: yes please                    | accessLog
+            warmup: {requests: -1}                   | warmup.requests
+            warmup: {timeout: 0s}                    | warmup.timeout
             loadBalancing: random                    | loadBalancing
             listen: localhost                        | listen
             listen: 127.0.0.1:http                   | listen

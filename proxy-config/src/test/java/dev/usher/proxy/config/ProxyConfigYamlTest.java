@@ -27,13 +27,15 @@ class ProxyConfigYamlTest {
                 new ProxyConfig.Timeouts(Duration.ofMillis(500), Duration.ofSeconds(90), Duration.ofHours(1), null, null),
                 new ProxyConfig.Retries(1, null, null), null, null, null,
                 new ProxyConfig.Buffering(null, null, java.nio.file.Path.of("/tmp"), 1L << 20),
-                new ProxyConfig.Shutdown(Duration.ofSeconds(5), Duration.ofSeconds(30)), true, null);
+                new ProxyConfig.Shutdown(Duration.ofSeconds(5), Duration.ofSeconds(30)), true, null,
+                new ProxyConfig.Warmup(5000, Duration.ofSeconds(3)));
 
         String yaml = ProxyConfigYaml.write(config);
 
         assertThat(ProxyConfigYaml.read(yaml, "test")).isEqualTo(config);
         assertThat(yaml).contains("maxBodySize: 512Ki", "response: 1m30s", "slowStart: 1s500ms", "protocol: uwsgi",
-                "request: true", "response: 1Mi");
+                "request: true", "response: 1Mi",
+                "requests: 5000", "timeout: 3s");
     }
 
     /** The key names in the options and in --help are the ones the file uses, with the defaults it gets. */
@@ -41,7 +43,7 @@ class ProxyConfigYamlTest {
     void everyOptionNamesItsPathInTheFileAndItsDefaultAsWritten() throws Exception {
         JsonNode file = new ObjectMapper(new YAMLFactory()).readTree(
                 ProxyConfigYaml.write(new ProxyConfig(null, null, null, KUBERNETES, null, null, null, null, null, null,
-                        null, null, null, null, null, null)));
+                        null, null, null, null, null, null, null)));
         List<ConfigKeys.Key> keys = ConfigKeys.ALL;
 
         assertThat(keys).hasSizeGreaterThan(30);
@@ -64,7 +66,7 @@ class ProxyConfigYamlTest {
 
         assertThat(usage).contains("(listen, default 0.0.0.0:8080)", "(loadBalancing, default least-request)",
                 "(upstream.kubernetes.namespace, required)", "limits.maxBodySize: 10Mi", "timeouts.connect: 2s",
-                "readiness.requireUpstream: false");
+                "readiness.requireUpstream: false", "(warmup.requests, default 20000)", "warmup.timeout: 10s");
         assertThat(usage).doesNotContain("limits.maxBodySize: 10485760");
     }
 
@@ -78,7 +80,7 @@ class ProxyConfigYamlTest {
 
     private static ProxyConfig withBuffering(java.nio.file.Path directory) {
         return new ProxyConfig(null, null, null, KUBERNETES, null, null, null, null, null, null, null, null,
-                new ProxyConfig.Buffering(null, null, directory, null), null, null, null);
+                new ProxyConfig.Buffering(null, null, directory, null), null, null, null, null);
     }
 
     /** The operator's classpath has fabric8's Vert.x on Netty 4.1, the proxy's Netty 4.2: the schema takes neither. */

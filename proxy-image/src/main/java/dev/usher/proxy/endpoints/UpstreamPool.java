@@ -27,17 +27,28 @@ public final class UpstreamPool {
     }
 
     private final LongSupplier nanoClock;
+    private final boolean logged;
     private final List<RemovalListener> listeners = new CopyOnWriteArrayList<>();
     private final Map<InetSocketAddress, Upstream> members = new LinkedHashMap<>();
     private volatile Snapshot snapshot = new Snapshot(List.of(), List.of());
     private boolean populated;
 
     public UpstreamPool(LongSupplier nanoClock) {
-        this.nanoClock = nanoClock;
+        this(nanoClock, true);
     }
 
     public UpstreamPool() {
         this(System::nanoTime);
+    }
+
+    private UpstreamPool(LongSupplier nanoClock, boolean logged) {
+        this.nanoClock = nanoClock;
+        this.logged = logged;
+    }
+
+    /** A pool whose changes are not logged: the warm-up's, whose stub is none of the user's upstreams. */
+    public static UpstreamPool unlogged() {
+        return new UpstreamPool(System::nanoTime, false);
     }
 
     public Snapshot snapshot() {
@@ -89,8 +100,10 @@ public final class UpstreamPool {
             if (changed) {
                 List<Upstream> all = List.copyOf(members.values());
                 snapshot = new Snapshot(all.stream().filter(Upstream::isActive).toList(), all);
+            }
+            if (changed && logged) {
                 log.info("upstream pool: {} ready, {} fenced, {} removed",
-                        snapshot.ready().size(), all.size() - snapshot.ready().size(), removed.size());
+                        snapshot.ready().size(), snapshot.all().size() - snapshot.ready().size(), removed.size());
             }
         }
         for (Upstream u : removed) {

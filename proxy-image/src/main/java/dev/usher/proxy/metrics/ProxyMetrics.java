@@ -33,6 +33,18 @@ public final class ProxyMetrics {
     private final AtomicInteger activeRequests = new AtomicInteger();
 
     public ProxyMetrics(UpstreamPool pool, WaitQueue queue) {
+        this(pool, queue, true);
+    }
+
+    /**
+     * The proxy's meters without the JVM's, in a registry of their own that nothing scrapes: the warm-up's, whose
+     * requests are not the users'. The JVM's binders are left out because they would stay registered for good.
+     */
+    public static ProxyMetrics detached(UpstreamPool pool, WaitQueue queue) {
+        return new ProxyMetrics(pool, queue, false);
+    }
+
+    private ProxyMetrics(UpstreamPool pool, WaitQueue queue, boolean jvm) {
         for (int c = 1; c <= 5; c++) {
             responsesByClass[c] = Counter.builder("usher_requests")
                     .description("Requests answered, by status class of the response sent to the client")
@@ -71,9 +83,11 @@ public final class ProxyMetrics {
                 .description("Open client connections").register(registry);
         Gauge.builder("usher_requests_in_flight", activeRequests, AtomicInteger::get)
                 .description("Requests being proxied").register(registry);
-        new JvmMemoryMetrics().bindTo(registry);
-        new JvmGcMetrics().bindTo(registry);
-        new JvmThreadMetrics().bindTo(registry);
+        if (jvm) {
+            new JvmMemoryMetrics().bindTo(registry);
+            new JvmGcMetrics().bindTo(registry);
+            new JvmThreadMetrics().bindTo(registry);
+        }
     }
 
     private static Duration ms(long millis) {

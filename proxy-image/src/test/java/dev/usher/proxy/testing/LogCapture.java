@@ -18,7 +18,12 @@ public final class LogCapture implements AutoCloseable {
     private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
 
     public LogCapture() {
-        logger = (Logger) LoggerFactory.getLogger("dev.usher.proxy");
+        this("dev.usher.proxy");
+    }
+
+    /** What {@code loggerName} logs, e.g. {@code usher.access}. */
+    public LogCapture(String loggerName) {
+        logger = (Logger) LoggerFactory.getLogger(loggerName);
         level = logger.getLevel();
         additive = logger.isAdditive();
         appender.start();

@@ -24,13 +24,18 @@ public final class ProxyFixture implements AutoCloseable {
                 """.formatted(upstreams.stream().map(u -> "\"" + u + "\"").collect(Collectors.joining(", "))), extraYaml));
     }
 
-    /** A proxy from {@code yaml}, which names its upstreams; listeners and event loops are set here unless it sets them. */
+    /**
+     * A proxy from {@code yaml}, which names its upstreams; listeners and event loops are set here unless it sets them.
+     * No warm-up unless it asks for one: each test's own requests would wait for it, in a JVM the earlier tests
+     * have warmed already.
+     */
     public ProxyFixture(String yaml) {
         try {
             server = ProxyServer.start(ConfigLoader.fromYaml(merge("""
                     listen: 127.0.0.1:0
                     admin: 127.0.0.1:0
                     eventLoops: 2
+                    warmup: {requests: 0}
                     """, yaml)));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -38,6 +38,9 @@ public final class ProxyProcess implements AutoCloseable {
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(Main.class.getName());
         cmd.addAll(List.of("--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0"));
+        if (!args.contains("--warmup-requests")) {
+            cmd.addAll(List.of("--warmup-requests", "0")); // as ProxyFixture: the test's requests need no warm-up
+        }
         cmd.addAll(args);
         process = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         Thread reader = new Thread(this::readOutput, "proxy-process-output");
