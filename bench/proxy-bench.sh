@@ -143,14 +143,18 @@ EOF
 }
 
 # usher_warmup WORKERS: the warm-up curve of the Usher just started: wrk from now (it is ready) for
-# --warmup seconds, while the backend's request count is read now and then on each whole second
-# since the JVM's start.
+# --warmup seconds, while the backend's request count and Usher's CPU time are read now and then on
+# each whole second since the JVM's start.
 usher_warmup() {
   local n=$1 k now wait_ns f=$RAW/usher-w$1.warmup
   snap "$RAW/usher-w$n.started" "usher=${PID[usher]}"
   log "usher ($n loops) ready; warm-up curve for ${WARMUP_S}s"
   printf 'start %s\nready %s\n' "$STARTED" "$READY" >"$f"
-  sample() { echo "t $(date +%s%N) $(curl -fsS --max-time 1 "http://127.0.0.1:$STATUS_PORT/" | sed -n 3p)" >>"$f"; }
+  # The backend's accepts, handled and requests, then Usher's CPU time (utime + stime, clock ticks).
+  sample() {
+    echo "t $(date +%s%N) $(curl -fsS --max-time 1 "http://127.0.0.1:$STATUS_PORT/" | sed -n 3p)" \
+      "$(awk '{print $14 + $15}' "/proc/${PID[usher]}/stat")" >>"$f"
+  }
   sample
   start_bg "$RAW/usher-w$n.warmup.wrk" timeout -k 5 $((WARMUP_S + 30)) \
     wrk --latency -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP_S}s" "http://127.0.0.1:${PORT[usher]}/"

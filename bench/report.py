@@ -143,8 +143,8 @@ def fmt(v, digits=0):
     return "n/a" if v is None else f"{v:,.{digits}f}"
 
 
-def warmup_curve(path):
-    """(seconds from the JVM's start to ready, [req/s in each second after the start])."""
+def warmup_samples(path):
+    """(start, ready, [(time, requests, Usher's CPU ticks or None)]) of a warm-up curve's file."""
     start = ready = None
     samples = []
     for line in path.read_text().splitlines():
@@ -153,8 +153,26 @@ def warmup_curve(path):
             start = int(vals[0])
         elif kind == "ready":
             ready = int(vals[0])
-        elif kind == "t" and len(vals) == 4:  # time, then stub_status' accepts handled requests
-            samples.append((int(vals[0]), int(vals[3])))
+        elif kind == "t" and len(vals) in (4, 5):  # time, stub_status' accepts handled requests, [CPU ticks]
+            samples.append((int(vals[0]), int(vals[3]), int(vals[4]) if len(vals) == 5 else None))
+    return start, ready, samples
+
+
+def warmup_cpu(path, clk_tck, seconds=5):
+    """Usher's CPU µs per request over the first `seconds` of load after ready (JIT threads included),
+    or None when the file has no CPU times: what is left of its warm-up, paid while clients wait."""
+    _, _, samples = warmup_samples(path)
+    if len(samples) < 2 or samples[0][2] is None:
+        return None
+    t0, r0, c0 = samples[0]
+    t1, r1, c1 = next((s for s in samples if s[0] - t0 >= seconds * 1e9), samples[-1])
+    return (c1 - c0) / clk_tck * 1e6 / (r1 - r0) if r1 > r0 else None
+
+
+def warmup_curve(path):
+    """(seconds from the JVM's start to ready, [req/s in each second after the start])."""
+    start, ready, timed = warmup_samples(path)
+    samples = [(t, r) for t, r, _ in timed]
     # The first sample is taken when the load starts, the others on each whole second since the start;
     # the seconds before the load served nothing (the proxy was not ready).
     seconds = round((samples[-1][0] - start) / 1e9)
@@ -290,14 +308,22 @@ def report(kind, raw, out):
                "A fresh Usher per worker count; wrk (same settings) from the moment `/readyz` answers, for"
                f" {len(next(iter(curves.values()))[1])} s; req/s of each second after the JVM's start from the"
                " backend's request counter (nginx `stub_status`, read on the second). \"warm\" is the median"
-               " req/s of the rounds above, measured on the same process afterwards.", "",
+               " req/s of the rounds above, measured on the same process afterwards. CPU per request in the"
+               " first 5 s after ready: Usher's CPU time (`/proc/PID/stat`, its JIT compiler threads included)"
+               " over the requests served, against its median in the rounds; other load on the machine moves it"
+               " much less than req/s.", "",
                "| workers | ready after | req/s in second 10 / warm | mean of seconds 1–10 / warm |"
-               " first second ≥ 0.9× warm |", "|---:|---:|---:|---:|---:|"]
+               " first second ≥ 0.9× warm | CPU µs/request, first 5 s after ready / warm |",
+               "|---:|---:|---:|---:|---:|---:|"]
+        clk = int(m["clk_tck"])
         for n, (ready, rates) in curves.items():
             warm = summary.get(("usher", n), {}).get("rps")
             first = next((i + 1 for i, r in enumerate(rates) if warm and r >= 0.9 * warm), None)
+            cpu = warmup_cpu(raw / f"usher-w{n}.warmup", clk)
+            warm_cpu = summary.get(("usher", n), {}).get("target_cpu_us")
             md.append(f"| {n} | {ready:.2f} s | {fmt(ratio(rates[9], warm) if len(rates) > 9 else None, 2)} | "
-                      f"{fmt(ratio(statistics.mean(rates[:10]), warm), 2)} | {first or 'never'} |")
+                      f"{fmt(ratio(statistics.mean(rates[:10]), warm), 2)} | {first or 'never'} | "
+                      f"{fmt(cpu, 1)} / {fmt(warm_cpu, 1)} = {fmt(ratio(cpu, warm_cpu), 2)} |")
         md += ["", "| second | " + " | ".join(f"req/s, {n} loop(s) | / warm" for n in curves) + " |",
                "|---:|" + "---:|---:|" * len(curves)]
         for i in range(max(len(c[1]) for c in curves.values())):

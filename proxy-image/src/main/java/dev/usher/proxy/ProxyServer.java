@@ -165,7 +165,7 @@ public final class ProxyServer implements AdminEndpoints {
         stubPool.addRemovalListener(stubConnections);
         ProxyContext px = context(config, stubPool, stubQueue, ProxyMetrics.detached(stubPool, stubQueue),
                 new AccessLog(false), protocol, stubConnections);
-        return Warmup.start(config.warmup(), config.upstream().protocol(), px, stubPool, workers, transport);
+        return Warmup.start(config.warmup(), px, stubPool, workers, transport);
     }
 
     public static ProxyServer start(ProxyConfig config) throws InterruptedException {

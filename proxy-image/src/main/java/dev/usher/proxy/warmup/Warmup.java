@@ -82,15 +82,15 @@ public final class Warmup {
      * Starts the warm-up and returns at once. {@code px} is the warm-up's own context over {@code stubPool}, an empty
      * pool that gets the stub as its upstream; {@code workers} are the proxy's event loops.
      */
-    public static Warmup start(ProxyConfig.Warmup settings, BackendProtocolName protocol, ProxyContext px,
-                               UpstreamPool stubPool, EventLoopGroup workers, Transport transport) {
+    public static Warmup start(ProxyConfig.Warmup settings, ProxyContext px, UpstreamPool stubPool,
+                               EventLoopGroup workers, Transport transport) {
         Warmup warmup = new Warmup(settings.requests(), transport.newGroup(1), px);
-        warmup.thread.schedule(() -> warmup.end("timed out after " + settings.timeout().toMillis() + " ms"),
+        warmup.thread.schedule(() -> warmup.end("timed out after " + settings.timeout().toMillis() + " ms", false),
                 settings.timeout().toMillis(), TimeUnit.MILLISECONDS);
         try {
-            warmup.run(protocol, stubPool, workers, transport);
+            warmup.run(px.config().upstream().protocol(), stubPool, workers, transport);
         } catch (Exception e) {
-            warmup.end("could not start: " + e);
+            warmup.end("could not start: " + e, true);
         }
         return warmup;
     }
@@ -146,7 +146,7 @@ public final class Warmup {
         channels.add(connect.channel());
         connect.addListener(f -> {
             if (!f.isSuccess()) {
-                end("could not connect to its listener: " + f.cause());
+                end("could not connect to its listener: " + f.cause(), true);
             }
         });
     }
@@ -185,7 +185,7 @@ public final class Warmup {
         public void answered() {
             inFlight--;
             if (++answered == requests) {
-                endOnLoop(null);
+                endOnLoop(null, false);
             } else if (ending && inFlight == 0) {
                 close();
             }
@@ -194,7 +194,7 @@ public final class Warmup {
         @Override
         public void failed(String why) {
             inFlight--;
-            endOnLoop("a request failed: " + why);
+            endOnLoop("a request failed: " + why, true);
             if (inFlight == 0) {
                 close();
             }
@@ -220,7 +220,7 @@ public final class Warmup {
 
     /** Ends it now, for a shutdown that comes first; returns once its connections and thread are closed. */
     public void stop() {
-        end("stopped: the proxy is shutting down");
+        end("stopped: the proxy is shutting down", false);
         try {
             done.get(5, TimeUnit.SECONDS);
         } catch (Exception e) {
@@ -228,20 +228,24 @@ public final class Warmup {
         }
     }
 
-    /** Ends it once, for whatever reason comes first: {@code failure} null when every request was answered. */
-    private void end(String failure) {
+    /**
+     * Ends it once, for whatever reason comes first: {@code early} null when every request was answered. A fault
+     * (a request the proxy did not answer 200, a socket that could not be had) is a warning; the timeout and a
+     * shutdown are what they were configured to do.
+     */
+    private void end(String early, boolean fault) {
         if (thread.inEventLoop()) {
-            endOnLoop(failure);
+            endOnLoop(early, fault);
             return;
         }
         try {
-            thread.execute(() -> endOnLoop(failure));
+            thread.execute(() -> endOnLoop(early, fault));
         } catch (RejectedExecutionException e) {
             // Its thread is stopping: it has ended already.
         }
     }
 
-    private void endOnLoop(String failure) {
+    private void endOnLoop(String early, boolean fault) {
         if (ending) {
             return;
         }
@@ -249,10 +253,12 @@ public final class Warmup {
         long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
         String what = String.format(Locale.ROOT, "%d of %d requests through %s on %d event loops in %d ms", answered,
                 requests, px.config().upstream().protocol().name().toLowerCase(Locale.ROOT), loops, millis);
-        if (failure == null) {
+        if (early == null) {
             log.info("warm-up: {}", what);
+        } else if (fault) {
+            log.warn("warm-up failed, ready all the same: {}; {}", early, what);
         } else {
-            log.warn("warm-up ended early, ready all the same: {}; {}", failure, what);
+            log.info("warm-up: {}; {}, ready all the same", what, early);
         }
         if (inFlight == 0) {
             close();
