@@ -10,6 +10,7 @@ import dev.usher.proxy.http.ProxyContext;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFactory;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
@@ -17,6 +18,7 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.socket.SocketProtocolFamily;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
@@ -113,7 +115,9 @@ public final class Warmup {
         channels.add(stub);
         stubPool.update(List.of(new Endpoint((InetSocketAddress) stub.localAddress(), true)));
 
-        clients = new Bootstrap().group(group).channel(transport.socketChannel()).option(ChannelOption.TCP_NODELAY, true);
+        // Its listeners are on 127.0.0.1: IPv4 sockets, as the proxy makes for IPv4 upstreams.
+        ChannelFactory<Channel> ipv4 = () -> transport.socketChannel().apply(SocketProtocolFamily.INET);
+        clients = new Bootstrap().group(group).channelFactory(ipv4).option(ChannelOption.TCP_NODELAY, true);
         ClientChannelInitializer proxySide = new ClientChannelInitializer(px, channels);
         List<Requests> targets = new ArrayList<>();
         for (EventExecutor executor : workers) {
