@@ -61,7 +61,10 @@ final class HeadScanner implements ByteScanner {
     private enum State { START, METHOD, TARGET, VERSION, VERSION_LF, LINE_START, NAME, VALUE, LINE_LF, END_LF, DONE }
 
     private State state = State.START;
-    private final StringBuilder method = new StringBuilder(8);
+    /** The method is only counted, and compared with PRI as it comes: a copy of it per request would cost more. */
+    private int methodLength;
+    /** How many of the method's first bytes match "PRI". */
+    private int priMatched;
     private final StringBuilder version = new StringBuilder(8);
     private int targetLength;
     private BadRequest failure;
@@ -70,7 +73,8 @@ final class HeadScanner implements ByteScanner {
     /** Ready for the next head. */
     void reset() {
         state = State.START;
-        method.setLength(0);
+        methodLength = 0;
+        priMatched = 0;
         version.setLength(0);
         targetLength = 0;
         failure = null;
@@ -188,17 +192,20 @@ final class HeadScanner implements ByteScanner {
 
     private void method(byte b) {
         if (b == SP) {
-            if ("PRI".contentEquals(method)) {
+            if (methodLength == 3 && priMatched == 3) {
                 fail(HttpResponseStatus.BAD_REQUEST, "HTTP/2 connection preface on an HTTP/1.1 port");
             } else {
                 state = State.TARGET;
             }
         } else if (b < 0 || !TCHAR[b]) {
             fail(HttpResponseStatus.BAD_REQUEST, "invalid byte " + hex(b) + " in the method");
-        } else if (method.length() == MAX_METHOD) {
+        } else if (methodLength == MAX_METHOD) {
             fail(HttpResponseStatus.BAD_REQUEST, "method longer than " + MAX_METHOD + " characters");
         } else {
-            method.append((char) b);
+            if (priMatched == methodLength && methodLength < 3 && b == "PRI".charAt(methodLength)) {
+                priMatched++;
+            }
+            methodLength++;
         }
     }
 
