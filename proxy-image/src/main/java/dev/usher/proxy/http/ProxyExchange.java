@@ -27,20 +27,22 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One request's way through the proxy: pick an upstream, get a connection on this event loop, stream the body
+ * Over 400 lines on purpose: it is one state machine over fields that every phase shares (the upstream, its
+ * connection, the status), and its value is that every transition and the single exit can be read in one place;
+ * splitting the phases apart would put the exit in several. What is not a transition lives elsewhere: client-side
+ * checks in {@link ClientHandler} and {@link RequestCheck}, the body's bytes in {@link RequestBody} (and
+ * {@link RequestBuffer}), header rewriting in {@link ProxyHeaders} and {@link ResponseHeadWriter}, the response
+ * body's framing in {@link BodyFraming}, waiting for a slot in {@link SlotWait}, response deadlines in
+ * {@link ResponseDeadlines}, the tunnel in {@link Tunnel}.
+ *
+ * <p>One request's way through the proxy: pick an upstream, get a connection on this event loop, stream the body
  * up and the response down, retry where safe, and answer with the right status when it cannot be done.
  * Everything here runs on the client connection's event loop.
  *
  * <p>The response side moves through the {@link Phase}s; the request side, the client's body ({@link RequestBody}),
- * streams beside it until its end, or is read whole first (the BUFFERING phase). Every way out goes through {@link #end} exactly once: it gives the upstream
- * connection back or closes it, ends the upstream's in-flight count, and settles the metrics and the access log.
- *
- * <p>Over 400 lines on purpose: it is one state machine over fields that every phase shares (the upstream, its
- * connection, the status), and its value is that every transition and the single exit can be read in one place;
- * splitting the phases apart would put the exit in several. What is not a transition lives elsewhere: client-side
- * checks in {@link ClientHandler} and {@link RequestCheck}, the body's bytes in {@link RequestBody} (and
- * {@link RequestBuffer}), header rewriting in {@link ProxyHeaders}, waiting for a slot in {@link SlotWait},
- * response deadlines in {@link ResponseDeadlines}, the tunnel in {@link Tunnel}.
+ * streams beside it until its end, or is read whole first (the BUFFERING phase). Every way out goes through
+ * {@link #end} exactly once: it gives the upstream connection back or closes it, ends the upstream's in-flight
+ * count, and settles the metrics and the access log.
  */
 final class ProxyExchange implements UpstreamListener {
     private static final Logger log = LoggerFactory.getLogger(ProxyExchange.class);

@@ -177,13 +177,13 @@ public final class RequestCheck {
      * Headers that frame or route the request for every hop: a Connection header may not make the proxy drop them
      * (RFC 9110 7.6.1). This class refuses a request that tries, and ProxyHeaders keeps them all the same.
      */
-    public static boolean isEndToEndOnly(String name) {
+    public static boolean isEndToEndOnly(CharSequence name) {
         return AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.HOST)
                 || AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.CONTENT_LENGTH)
                 || AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.TRANSFER_ENCODING);
     }
 
-    /** {@link #isEndToEndOnly(String)} for a token still in its header value. */
+    /** {@link #isEndToEndOnly(CharSequence)} for a token still in its header value. */
     public static boolean isEndToEndOnly(Tokens token) {
         return token.is(HttpHeaderNames.HOST) || token.is(HttpHeaderNames.CONTENT_LENGTH)
                 || token.is(HttpHeaderNames.TRANSFER_ENCODING);

@@ -1,7 +1,10 @@
 package dev.usher.proxy.protocols.response;
 
+import dev.usher.proxy.http.validation.Tokens;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.CorruptedFrameException;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.util.AsciiString;
 import io.netty.util.concurrent.FastThreadLocal;
 import java.util.Arrays;
 
@@ -197,9 +200,12 @@ final class ResponseHeadParser {
                 }
                 case TRANSFER_ENCODING -> {
                     transferCoded = true;
-                    int here = codings(h, valueStart, valueEnd);
-                    codings += here;
-                    chunked |= here == 1 && isChunked(h, valueStart, valueEnd);
+                    // Tokens skips empty list elements, as RFC 9110 5.6.1 asks: "chunked," is chunked.
+                    Tokens t = new Tokens(new AsciiString(h, valueStart, valueEnd - valueStart, false));
+                    while (t.next()) {
+                        codings++;
+                        chunked |= t.is(HttpHeaderValues.CHUNKED);
+                    }
                 }
                 case CONNECTION -> {
                     ConnectionTokens tokens = ConnectionTokens.of(h, valueStart, valueEnd);
@@ -296,33 +302,6 @@ final class ResponseHeadParser {
             }
         }
         return true;
-    }
-
-    /** The coding names in a Transfer-Encoding value; empty list elements do not count (RFC 9110 5.6.1). */
-    private static int codings(byte[] h, int start, int end) {
-        int count = 0;
-        boolean inName = false;
-        for (int i = start; i < end; i++) {
-            byte b = h[i];
-            if (b == ',') {
-                inName = false;
-            } else if (b != ' ' && b != '\t' && !inName) {
-                inName = true;
-                count++;
-            }
-        }
-        return count;
-    }
-
-    /** Whether the value's one coding is chunked, with empty list elements around it. */
-    private static boolean isChunked(byte[] h, int start, int end) {
-        while (start < end && (h[start] == ' ' || h[start] == '\t' || h[start] == ',')) {
-            start++;
-        }
-        while (end > start && (h[end - 1] == ' ' || h[end - 1] == '\t' || h[end - 1] == ',')) {
-            end--;
-        }
-        return end - start == 7 && ConnectionTokens.equalsIgnoreCase(h, start, "chunked");
     }
 
     private static boolean digit(byte b) {
