@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.usher.operator.dependent.ProxyConfigFile;
 import dev.usher.operator.resource.ProxiedApp;
+import dev.usher.proxy.config.HostPort;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -52,8 +53,8 @@ public final class ProxyAdminProbe implements DemandSource {
         }
         List<CompletableFuture<Double>> answers = new ArrayList<>();
         for (ProxyEndpoint proxy : proxies) {
-            String host = proxy.ip().contains(":") ? "[" + proxy.ip() + "]" : proxy.ip();
-            HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + host + ":" + port + "/upstreams"))
+            HttpRequest request = HttpRequest.newBuilder(
+                            URI.create("http://" + new HostPort(proxy.ip(), port) + "/upstreams"))
                     .timeout(TIMEOUT).GET().build();
             answers.add(http.sendAsync(request, HttpResponse.BodyHandlers.ofString())
                     .thenApply(ProxyAdminProbe::parse)
