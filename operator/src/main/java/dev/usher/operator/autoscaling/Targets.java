@@ -1,6 +1,7 @@
 package dev.usher.operator.autoscaling;
 
 import dev.usher.operator.autoscaling.DemandSource.ProxyEndpoint;
+import dev.usher.operator.dependent.Labels;
 import dev.usher.operator.dependent.Names;
 import dev.usher.operator.resource.AutoscalingStatus;
 import dev.usher.operator.resource.ProxiedApp;
@@ -30,7 +31,6 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class Targets {
 
     public static final String HORIZONTAL_POD_AUTOSCALERS = "horizontal-pod-autoscalers";
-    private static final String SERVICE_NAME_LABEL = "kubernetes.io/service-name";
 
     private final Map<ResourceID, AutoscalingStatus> decisions = new ConcurrentHashMap<>();
     private volatile IndexerResourceCache<ProxiedApp> apps;
@@ -86,7 +86,7 @@ public final class Targets {
         String service = Names.proxyService(app);
         return slices.getSecondaryResources(app).stream()
                 .filter(s -> s.getMetadata().getLabels() != null
-                        && service.equals(s.getMetadata().getLabels().get(SERVICE_NAME_LABEL))
+                        && service.equals(s.getMetadata().getLabels().get(Labels.SERVICE_NAME))
                         && s.getEndpoints() != null)
                 .flatMap(s -> s.getEndpoints().stream())
                 .filter(e -> e.getAddresses() != null && !e.getAddresses().isEmpty())

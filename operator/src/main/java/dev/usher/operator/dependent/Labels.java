@@ -16,6 +16,8 @@ public final class Labels {
     public static final String OPERATOR = "usher-operator";
     public static final String APP = "usher.dev/app";
     public static final String COMPONENT = "usher.dev/component";
+    /** Kubernetes' label on an EndpointSlice: the Service it belongs to. */
+    public static final String SERVICE_NAME = "kubernetes.io/service-name";
 
     /**
      * Informer selectors. Kubernetes copies a Service's labels onto its EndpointSlices, so the backend

@@ -34,7 +34,6 @@ public final class StatusCalculator {
     public static final String AUTOSCALING = "Autoscaling";
     public static final String AUTOSCALING_CONFLICT = "AutoscalingConflict";
     public static final String INVALID_AUTOSCALING = "InvalidAutoscaling";
-    static final String SERVICE_NAME_LABEL = "kubernetes.io/service-name";
 
     /**
      * What is known about an app: the owned Deployments (null if absent), its EndpointSlices, its failures,
@@ -188,7 +187,7 @@ public final class StatusCalculator {
         String service = Names.backendService(app);
         return slices.stream()
                 .filter(s -> s.getMetadata().getLabels() != null
-                        && service.equals(s.getMetadata().getLabels().get(SERVICE_NAME_LABEL)))
+                        && service.equals(s.getMetadata().getLabels().get(Labels.SERVICE_NAME)))
                 // The EndpointSlice controller writes "endpoints: null" for a Service with no ready pod.
                 .flatMap(s -> s.getEndpoints() == null ? Stream.<Endpoint>empty() : s.getEndpoints().stream())
                 .filter(e -> e.getConditions() == null || !Boolean.FALSE.equals(e.getConditions().getReady()))
