@@ -22,7 +22,6 @@ import dev.usher.operator.status.StatusCalculator;
 import dev.usher.operator.status.StatusCalculator.Observed;
 import dev.usher.proxy.config.ConfigException;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.javaoperatorsdk.operator.OperatorException;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
@@ -130,8 +129,7 @@ public class ProxiedAppReconciler implements Reconciler<ProxiedApp> {
                 context.getSecondaryResource(Deployment.class, PROXY_DEPLOYMENT).orElse(null),
                 context.getSecondaryResources(EndpointSlice.class),
                 failures,
-                context.getSecondaryResources(HorizontalPodAutoscaler.class).stream()
-                        .map(h -> h.getMetadata().getName()).sorted().toList(),
+                autoscaling.horizontalPodAutoscalers(app),
                 autoscaling.decision(app).orElse(null));
         publish(app, StatusCalculator.compute(app, observed, now), context);
         List<String> retryable = failures.stream().filter(Failure::retry).map(Failure::message).toList();

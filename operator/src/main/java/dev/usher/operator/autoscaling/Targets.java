@@ -77,7 +77,7 @@ public final class Targets {
     }
 
     /** Names of the HorizontalPodAutoscalers that scale this app. */
-    List<String> horizontalPodAutoscalers(ProxiedApp app) {
+    public List<String> horizontalPodAutoscalers(ProxiedApp app) {
         return autoscalers.getSecondaryResources(app).stream().map(h -> h.getMetadata().getName()).sorted().toList();
     }
 
