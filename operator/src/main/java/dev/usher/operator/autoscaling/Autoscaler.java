@@ -53,13 +53,12 @@ public final class Autoscaler implements AutoCloseable {
     private ScheduledExecutorService loop;
 
     /**
-     * One app's decision; the app's resourceVersion when the loop last wrote its scale, so that it does not
-     * write the same again before its own write has reached the cache; and the status it last published.
+     * One app's decision, and the app's resourceVersion when the loop last wrote its scale, so that it does not
+     * write the same again before its own write has reached the cache.
      */
     private static final class Tracked {
         Decision decision;
         String writtenOver;
-        AutoscalingStatus status;
 
         Tracked(Decision decision) {
             this.decision = decision;
@@ -158,8 +157,8 @@ public final class Autoscaler implements AutoCloseable {
         }
         String mode = outcome.mode() == Mode.PANIC ? "Panic" : "Stable";
         double demand = Math.round(outcome.demand() * 100) / 100.0;
-        AutoscalingStatus last = t.status != null ? t.status
-                : app.getStatus() == null ? null : app.getStatus().autoscaling();
+        AutoscalingStatus last = targets.decision(app)
+                .orElse(app.getStatus() == null ? null : app.getStatus().autoscaling());
         AutoscalingStatus next;
         if (scaled) {
             String at = now.truncatedTo(ChronoUnit.SECONDS).toString();
@@ -171,7 +170,6 @@ public final class Autoscaler implements AutoCloseable {
         } else {
             return; // nothing worth a status write: the demand alone changes every round
         }
-        t.status = next;
         targets.publish(app, next);
     }
 
