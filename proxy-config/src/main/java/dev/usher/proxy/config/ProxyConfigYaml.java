@@ -80,12 +80,8 @@ public final class ProxyConfigYaml {
     }
 
     public static String write(ProxyConfig config) {
-        return yaml(config);
-    }
-
-    private static String yaml(Object value) {
         try {
-            return YAML.writeValueAsString(value);
+            return YAML.writeValueAsString(config);
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
         }
