@@ -129,6 +129,16 @@ wait_http() {  # URL PID: until URL answers 2xx (30 s at most), or PID exits
   return 1
 }
 
+wait_tcp() {  # PORT PID: until 127.0.0.1:PORT accepts (30 s at most); fails only if PID exits first
+  local i
+  for ((i = 0; i < 150; i++)); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    alive "$2" || return 1
+    sleep 0.2
+  done
+  return 0
+}
+
 # ---------------------------------------------------------------------- nginx --
 nginx_start() {  # DIR WORKERS HTTP_BLOCK -> LAST_PID
   local d=$1

@@ -63,11 +63,7 @@ UWSGI_CMD=(uwsgi --strict --plugin python3 --uwsgi-socket "127.0.0.1:$UWSGI_PORT
 } >>"$RAW/meta.txt"
 start_bg "$TMP/uwsgi.log" "${UWSGI_CMD[@]}"
 UWSGI_PID=$LAST_PID
-for ((i = 0; i < 150; i++)); do
-  (exec 3<>"/dev/tcp/127.0.0.1/$UWSGI_PORT") 2>/dev/null && break
-  alive "$UWSGI_PID" || { cat "$TMP/uwsgi.log" >&2; die "uWSGI did not start"; }
-  sleep 0.2
-done
+wait_tcp "$UWSGI_PORT" "$UWSGI_PID" || { cat "$TMP/uwsgi.log" >&2; die "uWSGI did not start"; }
 
 declare -A PID PORT
 PORT[nginx]=$(free_port) PORT[usher]=$(free_port)
