@@ -57,7 +57,7 @@ UWSGI_CMD=(uwsgi --strict --plugin python3 --uwsgi-socket "127.0.0.1:$UWSGI_PORT
 {
   echo "nginx: $(nginx -v 2>&1 | cut -d/ -f2), 1 worker, uwsgi_pass"
   echo "uwsgi: $(uwsgi --version), --processes $PROCESSES --threads 1 --listen $LISTEN, bench/slow_app.py"
-  echo "usher: java -Xmx256m -jar usher-proxy.jar --protocol uwsgi --concurrency $PROCESSES --event-loops 1"
+  echo "usher: java $(usher_jvm_flags) ${USHER_JAVA_OPTS:-}-jar usher-proxy.jar --protocol uwsgi --concurrency $PROCESSES --event-loops 1 ${USHER_ARGS:-}"
   echo "load: $CLIENTS clients × $REQUESTS requests of GET /?ms=$MS (bench/overload.py), $ROUNDS interleaved rounds"
   echo "fifo bound s: $(python3 -c "print($CLIENTS * $REQUESTS * $MS / 1000 / $PROCESSES)")"
 } >>"$RAW/meta.txt"
