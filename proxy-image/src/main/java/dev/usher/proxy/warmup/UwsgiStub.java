@@ -3,19 +3,15 @@ package dev.usher.proxy.warmup;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import java.nio.charset.StandardCharsets;
 
 /**
  * One connection of the stub uWSGI: reads the uwsgi packet (a 4-byte header, the vars block) and the body of
  * CONTENT_LENGTH bytes after it, then answers in plain HTTP and closes, as uWSGI does.
  */
-final class UwsgiStub extends ChannelInboundHandlerAdapter {
+final class UwsgiStub extends FramedReader {
     private static final int HEADER = 4;
 
-    private ByteBuf pending;
-    /** Bytes of the body still to come; -1 while the packet is awaited. */
-    private long bodyLeft = -1;
     private boolean answered;
 
     @Override
@@ -24,7 +20,7 @@ final class UwsgiStub extends ChannelInboundHandlerAdapter {
             ((ByteBuf) msg).release();
             return;
         }
-        pending = Messages.append(ctx.alloc(), pending, (ByteBuf) msg);
+        append(ctx, msg);
         if (bodyLeft < 0) {
             if (pending.readableBytes() < HEADER) {
                 return;
@@ -36,10 +32,7 @@ final class UwsgiStub extends ChannelInboundHandlerAdapter {
             bodyLeft = contentLength(pending, pending.readerIndex() + HEADER, varsSize);
             pending.skipBytes(HEADER + varsSize);
         }
-        int n = (int) Math.min(bodyLeft, pending.readableBytes());
-        pending.skipBytes(n);
-        bodyLeft -= n;
-        if (bodyLeft == 0) {
+        if (skipBody()) {
             answered = true;
             ctx.writeAndFlush(Messages.ok(ctx.alloc(), false)).addListener(ChannelFutureListener.CLOSE);
         }
@@ -61,27 +54,5 @@ final class UwsgiStub extends ChannelInboundHandlerAdapter {
             }
         }
         return 0;
-    }
-
-    @Override
-    public void channelInactive(ChannelHandlerContext ctx) {
-        release();
-    }
-
-    @Override
-    public void handlerRemoved(ChannelHandlerContext ctx) {
-        release();
-    }
-
-    @Override
-    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        ctx.close();
-    }
-
-    private void release() {
-        if (pending != null) {
-            pending.release();
-            pending = null;
-        }
     }
 }

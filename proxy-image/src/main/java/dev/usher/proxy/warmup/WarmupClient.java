@@ -1,15 +1,13 @@
 package dev.usher.proxy.warmup;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 
 /**
  * One client connection of the warm-up to one of its listeners: sends a request, reads the whole response, sends
  * the next, as a keep-alive client does, until the {@link Driver} has no more. All of them run on the warm-up's
  * one thread, so the driver needs no locks.
  */
-final class WarmupClient extends ChannelInboundHandlerAdapter {
+final class WarmupClient extends FramedReader {
 
     /** Hands out the requests and hears how each went. */
     interface Driver {
@@ -25,10 +23,7 @@ final class WarmupClient extends ChannelInboundHandlerAdapter {
     }
 
     private final Driver driver;
-    private ByteBuf pending;
     private boolean awaiting;
-    /** Bytes of the response's body still to come; -1 while its head is awaited. */
-    private long bodyLeft = -1;
     private int status;
     private boolean lastOnConnection;
 
@@ -53,7 +48,7 @@ final class WarmupClient extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        pending = Messages.append(ctx.alloc(), pending, (ByteBuf) msg);
+        append(ctx, msg);
         while (awaiting) {
             if (bodyLeft < 0) {
                 String head = Messages.takeHead(pending);
@@ -68,13 +63,9 @@ final class WarmupClient extends ChannelInboundHandlerAdapter {
                     return;
                 }
             }
-            int n = (int) Math.min(bodyLeft, pending.readableBytes());
-            pending.skipBytes(n);
-            bodyLeft -= n;
-            if (bodyLeft > 0) {
+            if (!skipBody()) {
                 return;
             }
-            bodyLeft = -1;
             awaiting = false;
             if (status != 200) {
                 fail(ctx, "status " + status + " from the proxy");
@@ -107,19 +98,7 @@ final class WarmupClient extends ChannelInboundHandlerAdapter {
     }
 
     @Override
-    public void handlerRemoved(ChannelHandlerContext ctx) {
-        release();
-    }
-
-    @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         fail(ctx, cause.toString());
-    }
-
-    private void release() {
-        if (pending != null) {
-            pending.release();
-            pending = null;
-        }
     }
 }
