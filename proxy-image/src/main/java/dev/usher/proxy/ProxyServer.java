@@ -99,9 +99,7 @@ public final class ProxyServer implements AdminEndpoints {
             case HTTP -> new HttpBackend(config.limits().maxHeaderSize());
             case UWSGI -> new UwsgiBackend(config.upstream().uwsgi(), config.limits().maxHeaderSize(), config.limits().maxBodySize());
         };
-        connections = new ConnectionPools(workers, transport.socketChannel(), protocol,
-                config.timeouts().connect(), config.timeouts().upstreamIdle(), config.maxIdlePerUpstream());
-        pool.addRemovalListener(connections);
+        connections = connectionPools(pool, protocol, transport);
         ProxyContext px = context(config, pool, queue, metrics, new AccessLog(config.accessLog()), protocol, connections);
         capacity = px.capacity();
         if (capacity.limited()) {
@@ -156,13 +154,19 @@ public final class ProxyServer implements AdminEndpoints {
                 accessLog);
     }
 
+    /** Connection pools on the proxy's event loops to {@code upstreams}' members, let go as each leaves. */
+    private ConnectionPools connectionPools(UpstreamPool upstreams, BackendProtocol protocol, Transport transport) {
+        ConnectionPools pools = new ConnectionPools(workers, transport.socketChannel(), protocol,
+                config.timeouts().connect(), config.timeouts().upstreamIdle(), config.maxIdlePerUpstream());
+        upstreams.addRemovalListener(pools);
+        return pools;
+    }
+
     /** The warm-up's own pool (its stub), queue, meters (unpublished), connection pools and no access log. */
     private Warmup startWarmup(ProxyConfig config, BackendProtocol protocol, Transport transport) {
         UpstreamPool stubPool = UpstreamPool.unlogged();
         WaitQueue stubQueue = new WaitQueue(config.queue().maxLength());
-        ConnectionPools stubConnections = new ConnectionPools(workers, transport.socketChannel(), protocol,
-                config.timeouts().connect(), config.timeouts().upstreamIdle(), config.maxIdlePerUpstream());
-        stubPool.addRemovalListener(stubConnections);
+        ConnectionPools stubConnections = connectionPools(stubPool, protocol, transport);
         ProxyContext px = context(config, stubPool, stubQueue, ProxyMetrics.detached(stubPool, stubQueue),
                 new AccessLog(false), protocol, stubConnections);
         return Warmup.start(config.warmup(), px, stubPool, workers, transport);
