@@ -34,7 +34,8 @@ class PoolChangeTest {
         try (TestBackend a = new TestBackend("a"); TestBackend b = new TestBackend("b");
              ProxyFixture proxy = new ProxyFixture(a)) {
             CompletableFuture<HttpResponse<String>> inFlight = Http.CLIENT.sendAsync(
-                    java.net.http.HttpRequest.newBuilder(proxy.uri("/slow?ms=700")).build(),
+                    // Long enough that the five requests below end before it does, on a loaded machine too.
+                    java.net.http.HttpRequest.newBuilder(proxy.uri("/slow?ms=3000")).build(),
                     HttpResponse.BodyHandlers.ofString());
             await().atMost(Duration.ofSeconds(5)).until(() -> a.inFlight() == 1);
 
