@@ -89,7 +89,10 @@ public final class ProxyServer implements AdminEndpoints {
         // First, before any thread or port is taken: a source that can never work (RBAC forbids the watch)
         // stops start-up here. No connection exists yet, so nothing is missed before the removal listener below.
         source.start(pool);
-        Transport transport = Transport.best();
+        Transport transport = Transport.of(config.transport());
+        if (transport.fallbackReason() != null) {
+            log.info("using the {} transport; not available here: {}", transport.name(), transport.fallbackReason());
+        }
         int threads = config.eventLoops() > 0 ? config.eventLoops() : Runtime.getRuntime().availableProcessors();
         workers = transport.newGroup(threads);
         adminLoop = transport.newGroup(1);

@@ -56,6 +56,7 @@ public record ProxyConfigFile(String text, String checksum) {
                 new HostPort("0.0.0.0", HTTP_PORT),
                 new HostPort("0.0.0.0", ADMIN_PORT),
                 null,
+                null,
                 upstream,
                 LoadBalancing.valueOf(proxy.loadBalancing().name()),
                 null,

@@ -21,6 +21,7 @@ class ProxyConfigFileTest {
                 listen: 0.0.0.0:8080
                 admin: 0.0.0.0:9901
                 eventLoops: 0
+                transport: auto
                 upstream:
                   protocol: http
                   kubernetes:

@@ -20,6 +20,7 @@ public record ProxyConfig(
         HostPort listen,
         HostPort admin,
         Integer eventLoops,
+        TransportKind transport,
         UpstreamConfig upstream,
         LoadBalancing loadBalancing,
         Duration slowStart,
@@ -40,6 +41,8 @@ public record ProxyConfig(
     static final ConfigOption<HostPort> ADMIN = of("admin", new HostPort("0.0.0.0", 9901),
             "/healthz /readyz /metrics /upstreams");
     static final ConfigOption<Integer> EVENT_LOOPS = range("eventLoops", 0, 0, 256, "I/O threads, 0 = one per core");
+    static final ConfigOption<TransportKind> TRANSPORT = of("transport", TransportKind.AUTO,
+            "auto (io_uring where the kernel and seccomp allow it, else epoll) | io_uring | epoll | nio");
     static final ConfigOption<LoadBalancing> LOAD_BALANCING = of("loadBalancing", LoadBalancing.LEAST_REQUEST,
             "least-request (the less busy of two upstreams picked at random) | round-robin");
     static final ConfigOption<Duration> SLOW_START = nonNegative("slowStart", Duration.ofSeconds(10),
@@ -50,6 +53,7 @@ public record ProxyConfig(
         listen = LISTEN.of(listen);
         admin = ADMIN.of(admin);
         eventLoops = EVENT_LOOPS.of(eventLoops);
+        transport = TRANSPORT.of(transport);
         upstream = upstream != null ? upstream : new UpstreamConfig(null, null, null, null, null);
         loadBalancing = LOAD_BALANCING.of(loadBalancing);
         slowStart = SLOW_START.of(slowStart);

@@ -66,6 +66,9 @@ final class ProxyFlags {
     @Option(names = "--event-loops", paramLabel = "N", descriptionKey = "eventLoops")
     String eventLoops;
 
+    @Option(names = "--transport", paramLabel = "NAME", descriptionKey = "transport")
+    String transport;
+
     @Option(names = "--warmup-requests", paramLabel = "N", descriptionKey = "warmup.requests")
     String warmupRequests;
 

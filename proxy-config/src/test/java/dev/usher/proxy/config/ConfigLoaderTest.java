@@ -35,6 +35,7 @@ class ConfigLoaderTest {
         assertThat(c.listen()).isEqualTo(new HostPort("0.0.0.0", 8080));
         assertThat(c.admin()).isEqualTo(new HostPort("0.0.0.0", 9901));
         assertThat(c.eventLoops()).isZero();
+        assertThat(c.transport()).isEqualTo(TransportKind.AUTO);
         assertThat(c.loadBalancing()).isEqualTo(LoadBalancing.LEAST_REQUEST);
         assertThat(c.slowStart()).isEqualTo(Duration.ofSeconds(10));
         assertThat(c.accessLog()).isFalse();
@@ -74,11 +75,12 @@ class ConfigLoaderTest {
         ProxyConfig c = ConfigLoader.fromArgs(
                 "--listen", "127.0.0.1:8081", "--admin", "127.0.0.1:9902", "--event-loops", "4",
                 "--load-balancing", "round-robin", "--protocol", "http", "--access-log",
-                "--warmup-requests", "0", "--upstream", "127.0.0.1:9000");
+                "--warmup-requests", "0", "--transport", "nio", "--upstream", "127.0.0.1:9000");
 
         assertThat(c.listen()).isEqualTo(new HostPort("127.0.0.1", 8081));
         assertThat(c.admin()).isEqualTo(new HostPort("127.0.0.1", 9902));
         assertThat(c.eventLoops()).isEqualTo(4);
+        assertThat(c.transport()).isEqualTo(TransportKind.NIO);
         assertThat(c.loadBalancing()).isEqualTo(LoadBalancing.ROUND_ROBIN);
         assertThat(c.accessLog()).isTrue();
         assertThat(c.warmup().requests()).isZero();
@@ -219,6 +221,7 @@ class ConfigLoaderTest {
             warmup: {requests: -1}                   | warmup.requests
             warmup: {timeout: 0s}                    | warmup.timeout
             loadBalancing: random                    | loadBalancing
+            transport: kqueue                        | transport
             listen: localhost                        | listen
             listen: 127.0.0.1:http                   | listen
             admin: 127.0.0.1:70000                   | admin
@@ -247,6 +250,9 @@ class ConfigLoaderTest {
         assertThatThrownBy(() -> ConfigLoader.fromArgs("--upstream", "127.0.0.1:9000", "--event-loops", "four"))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("eventLoops");
+        assertThatThrownBy(() -> ConfigLoader.fromArgs("--upstream", "127.0.0.1:9000", "--transport", "uring"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("transport");
     }
 
     @Test

@@ -21,7 +21,7 @@ class ProxyConfigYamlTest {
 
     @Test
     void whatIsWrittenReadsBackEqual() {
-        ProxyConfig config = new ProxyConfig(new HostPort("0.0.0.0", 8080), null, 2, KUBERNETES,
+        ProxyConfig config = new ProxyConfig(new HostPort("0.0.0.0", 8080), null, 2, TransportKind.EPOLL, KUBERNETES,
                 LoadBalancing.ROUND_ROBIN, Duration.ofMillis(1500),
                 new ProxyConfig.Limits(512L << 10, null, null, null, null),
                 new ProxyConfig.Timeouts(Duration.ofMillis(500), Duration.ofSeconds(90), Duration.ofHours(1), null, null),
@@ -34,7 +34,7 @@ class ProxyConfigYamlTest {
 
         assertThat(ProxyConfigYaml.read(yaml, "test")).isEqualTo(config);
         assertThat(yaml).contains("maxBodySize: 512Ki", "response: 1m30s", "slowStart: 1s500ms", "protocol: uwsgi",
-                "request: true", "response: 1Mi",
+                "request: true", "response: 1Mi", "transport: epoll",
                 "requests: 5000", "timeout: 3s");
     }
 
@@ -42,7 +42,7 @@ class ProxyConfigYamlTest {
     @Test
     void everyOptionNamesItsPathInTheFileAndItsDefaultAsWritten() throws Exception {
         JsonNode file = new ObjectMapper(new YAMLFactory()).readTree(
-                ProxyConfigYaml.write(new ProxyConfig(null, null, null, KUBERNETES, null, null, null, null, null, null,
+                ProxyConfigYaml.write(new ProxyConfig(null, null, null, null, KUBERNETES, null, null, null, null, null, null,
                         null, null, null, null, null, null, null)));
         List<ConfigKeys.Key> keys = ConfigKeys.ALL;
 
@@ -79,7 +79,7 @@ class ProxyConfigYamlTest {
     }
 
     private static ProxyConfig withBuffering(java.nio.file.Path directory) {
-        return new ProxyConfig(null, null, null, KUBERNETES, null, null, null, null, null, null, null, null,
+        return new ProxyConfig(null, null, null, null, KUBERNETES, null, null, null, null, null, null, null, null,
                 new ProxyConfig.Buffering(null, null, directory, null), null, null, null, null);
     }
 

@@ -216,7 +216,7 @@ final class ProxyExchange implements UpstreamListener {
             slotFreed(u);
             px.outliers().failure(u);
             upstream = null;
-            retryOrFail(false, f.cause());
+            retryOrFail(u, false, f.cause());
             return;
         }
         upstreamChannel = f.channel();
@@ -448,11 +448,13 @@ final class ProxyExchange implements UpstreamListener {
             return;
         }
         cancelResponseTimer();
+        Upstream failed = upstream;
         giveBackUpstream(false);
-        retryOrFail(true, cause);
+        retryOrFail(failed, true, cause);
     }
 
-    private void retryOrFail(boolean sent, Throwable cause) {
+    /** The log line names {@code failed} itself: not every transport's exception names the address. */
+    private void retryOrFail(Upstream failed, boolean sent, Throwable cause) {
         if (px.retries().mayRetry(attempts, sent, method, body.present())) {
             log.debug("{} {}: retrying after {}", method, LogText.escape(uri), cause.toString());
             px.metrics().retried();
@@ -460,8 +462,8 @@ final class ProxyExchange implements UpstreamListener {
             return;
         }
         String why = cause instanceof ConnectException || cause instanceof io.netty.channel.ConnectTimeoutException
-                ? "cannot connect to upstream (" + cause.getMessage() + ")"
-                : "upstream failed before responding (" + cause.getMessage() + ")";
+                ? "cannot connect to upstream " + failed + " (" + cause.getMessage() + ")"
+                : "upstream " + failed + " failed before responding (" + cause.getMessage() + ")";
         fail(HttpResponseStatus.BAD_GATEWAY, why);
     }
 

@@ -13,6 +13,7 @@ import java.util.stream.Collectors;
 
 /** The real proxy, in this JVM, on ephemeral 127.0.0.1 ports. {@code extraYaml} adds or overrides config keys. */
 public final class ProxyFixture implements AutoCloseable {
+    public static final String TRANSPORT_PROPERTY = "usher.test.transport";
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
     private final ProxyServer server;
@@ -27,7 +28,8 @@ public final class ProxyFixture implements AutoCloseable {
     /**
      * A proxy from {@code yaml}, which names its upstreams; listeners and event loops are set here unless it sets them.
      * No warm-up unless it asks for one: each test's own requests would wait for it, in a JVM the earlier tests
-     * have warmed already.
+     * have warmed already. The transport is the system property {@value #TRANSPORT_PROPERTY}'s, so that the build
+     * runs these tests once on each transport a user can get.
      */
     public ProxyFixture(String yaml) {
         try {
@@ -35,8 +37,9 @@ public final class ProxyFixture implements AutoCloseable {
                     listen: 127.0.0.1:0
                     admin: 127.0.0.1:0
                     eventLoops: 2
+                    transport: %s
                     warmup: {requests: 0}
-                    """, yaml)));
+                    """.formatted(System.getProperty(TRANSPORT_PROPERTY, "auto")), yaml)));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
