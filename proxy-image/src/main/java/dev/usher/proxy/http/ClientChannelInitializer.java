@@ -9,10 +9,12 @@ import io.netty.handler.timeout.IdleStateHandler;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The pipeline of each client connection: request decoder (with its head checks and deadline), idle timeout, and
- * the proxying handler. Not Netty's HttpServerCodec: its decoder cannot be given the checks, and it resets a
- * connection with more than 128 pipelined requests. No response encoder: responses are written as bytes
- * ({@link ResponseHeadWriter}, {@link BodyFraming}, {@link ErrorResponses}), a backend's lines forwarded as they came.
+ * The pipeline of each client connection: request decoder (the proxy's own, with its head checks and deadline: heads
+ * come out as a {@code RequestHead}, a copy of their bytes, whose lines go upstream as they came), idle timeout, and
+ * the proxying handler. Not Netty's HttpServerCodec: its decoder cannot be given the checks, builds a header map per
+ * request, and resets a connection with more than 128 pipelined requests. No response encoder: responses are written
+ * as bytes ({@link ResponseHeadWriter}, {@link BodyFraming}, {@link ErrorResponses}), a backend's lines forwarded as
+ * they came.
  */
 public final class ClientChannelInitializer extends ChannelInitializer<Channel> {
 

@@ -4,20 +4,14 @@ import dev.usher.proxy.http.validation.BadRequest;
 import dev.usher.proxy.http.validation.RequestCheck;
 import dev.usher.proxy.protocols.BackendProtocol;
 import dev.usher.proxy.protocols.ClientInfo;
+import dev.usher.proxy.protocols.request.RequestHead;
+import dev.usher.proxy.protocols.request.UpstreamHead;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.DecoderResult;
-import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.codec.http.TooLongHttpHeaderException;
-import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
@@ -92,7 +86,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Client
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (msg instanceof HttpRequest && ++requestsRead > maxRequests && maxRequests > 0) {
+        if ((msg instanceof RequestHead || msg instanceof BadRequest) && ++requestsRead > maxRequests && maxRequests > 0) {
             // Past the per-connection limit: the response to the last allowed request closes the connection.
             ignoringInput = true;
             ctx.channel().config().setAutoRead(false);
@@ -109,15 +103,14 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Client
     }
 
     private void dispatch(Object msg) {
-        if (msg instanceof HttpRequest request) {
+        if (msg instanceof RequestHead request) {
             onRequestHead(request);
+        } else if (msg instanceof BadRequest refusal) {
+            requestsStarted++;
+            reject(refusal);
         } else if (msg instanceof HttpContent content) {
             if (current == null) {
                 content.release();
-            } else if (content.decoderResult().isFailure()) {
-                Throwable cause = content.decoderResult().cause();
-                content.release();
-                reject(new BadRequest(HttpResponseStatus.BAD_REQUEST, "malformed body: " + cause.getMessage()));
             } else {
                 current.onRequestContent(content);
             }
@@ -126,66 +119,43 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Client
         }
     }
 
-    private void onRequestHead(HttpRequest request) {
+    private void onRequestHead(RequestHead request) {
         requestsStarted++;
         BadRequest refusal = refusal(request);
         if (refusal != null) {
             reject(refusal);
             return;
         }
-        HttpVersion version = request.protocolVersion();
-        boolean keepAlive = HttpUtil.isKeepAlive(request);
-        boolean expectsContinue = HttpUtil.is100ContinueExpected(request);
-        if (expectsContinue) {
-            request.headers().remove(HttpHeaderNames.EXPECT); // the proxy answers it: the backend never sees it
-        }
-        CharSequence requestId = ProxyHeaders.prepareRequest(request, clientInfo.remoteIp(),
-                HttpUtil.isTransferEncodingChunked(request), ProxyHeaders.isUpgrade(request));
+        // The proxy answers Expect itself: the backend never sees it.
+        boolean expectsContinue = request.expectsContinue();
+        UpstreamHead upstream = ProxyHeaders.prepare(request, clientInfo.remoteIp(), expectsContinue);
         // After the rewrite, so that what is checked is what goes on the wire.
-        BackendProtocol.PreparedHead head = px.protocol().prepare(request, clientInfo);
+        BackendProtocol.PreparedHead head = px.protocol().prepare(upstream, clientInfo);
         if (head.refusal() != null) {
             reject(new BadRequest(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, head.refusal()));
             return;
         }
-        current = new ProxyExchange(px, this, ctx, request, version, keepAlive, head.message(), requestId);
+        current = new ProxyExchange(px, this, ctx, request, upstream, head.message());
         current.start(expectsContinue);
     }
 
     /** Why the proxy answers this request itself, or null when it goes upstream. */
-    private BadRequest refusal(HttpRequest request) {
-        DecoderResult result = request.decoderResult();
-        if (result.isFailure()) {
-            return decoderFailure(result.cause());
-        }
+    private BadRequest refusal(RequestHead request) {
         BadRequest bad = RequestCheck.check(request, clientInfo.local());
         if (bad != null) {
             return bad;
         }
-        long declared = HttpUtil.getContentLength(request, -1L);
+        long declared = request.contentLength();
         long limit = px.config().limits().maxBodySize();
         if (declared > limit) {
             return new BadRequest(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
                     "Content-Length " + declared + " is over the limit of " + limit + " bytes");
         }
-        if (ProxyHeaders.isUpgrade(request) && !px.protocol().supportsUpgrade()) {
+        if (request.upgrade() && !px.protocol().supportsUpgrade()) {
             return new BadRequest(HttpResponseStatus.NOT_IMPLEMENTED, "protocol upgrades are not supported by the "
                     + px.config().upstream().protocol().name().toLowerCase(java.util.Locale.ROOT) + " backend protocol");
         }
         return null;
-    }
-
-    private static BadRequest decoderFailure(Throwable cause) {
-        if (cause instanceof BadRequest.Refused refused) {
-            return refused.request();
-        }
-        HttpResponseStatus status = cause instanceof TooLongHttpHeaderException
-                ? HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
-                : cause instanceof TooLongHttpLineException
-                ? HttpResponseStatus.REQUEST_URI_TOO_LONG
-                : cause instanceof TooLongFrameException
-                ? HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
-                : HttpResponseStatus.BAD_REQUEST;
-        return new BadRequest(status, "malformed request: " + cause.getMessage());
     }
 
     /** A request the proxy will not forward: answer and close, since the rest of the stream cannot be trusted. */

@@ -4,6 +4,8 @@ import dev.usher.proxy.connections.ConnectionPool;
 import dev.usher.proxy.connections.UpstreamHandler;
 import dev.usher.proxy.connections.UpstreamListener;
 import dev.usher.proxy.endpoints.Upstream;
+import dev.usher.proxy.protocols.request.RequestHead;
+import dev.usher.proxy.protocols.request.UpstreamHead;
 import dev.usher.proxy.protocols.response.ResponseHead;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -12,9 +14,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
@@ -82,14 +82,14 @@ final class ProxyExchange implements UpstreamListener {
     private final ClientSide client;
     private final ChannelHandlerContext clientCtx;
     private final ConnectionPool connections;
-    private final HttpRequest request;
+    private final RequestHead request;
     private final Object head;
     private final HttpMethod method;
-    private final String uri;
     private final HttpVersion clientVersion;
     private final boolean clientKeepAlive;
     private final boolean upgrade;
-    private final CharSequence requestId;
+    /** The head as it goes upstream: the access log reads the request id from it. */
+    private final UpstreamHead forwarded;
     private final long startNanos = System.nanoTime();
 
     private final RequestBody body;
@@ -112,11 +112,12 @@ final class ProxyExchange implements UpstreamListener {
     private long bytesOut;
 
     /**
-     * @param request the head as it goes upstream (rewritten by {@link ProxyHeaders#prepareRequest})
+     * @param request the client's head, checked
+     * @param forwarded the head as it goes upstream ({@link ProxyHeaders#prepare})
      * @param head    the same head as the backend protocol's codec writes it
      */
-    ProxyExchange(ProxyContext px, ClientSide client, ChannelHandlerContext clientCtx, HttpRequest request,
-                  HttpVersion clientVersion, boolean clientKeepAlive, Object head, CharSequence requestId) {
+    ProxyExchange(ProxyContext px, ClientSide client, ChannelHandlerContext clientCtx, RequestHead request,
+                  UpstreamHead forwarded, Object head) {
         this.px = px;
         this.client = client;
         this.clientCtx = clientCtx;
@@ -125,12 +126,11 @@ final class ProxyExchange implements UpstreamListener {
         this.request = request;
         this.head = head;
         this.method = request.method();
-        this.uri = request.uri();
-        this.clientVersion = clientVersion;
-        this.clientKeepAlive = clientKeepAlive;
-        this.upgrade = ProxyHeaders.isUpgrade(request);
-        this.requestId = requestId;
-        boolean hasBody = HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0;
+        this.clientVersion = request.version();
+        this.clientKeepAlive = request.keepAlive();
+        this.upgrade = request.upgrade();
+        this.forwarded = forwarded;
+        boolean hasBody = request.hasBody();
         var buffering = px.config().buffering();
         this.body = new RequestBody(hasBody, px.config().limits().maxBodySize(),
                 hasBody && !upgrade && buffering.request()
@@ -433,7 +433,7 @@ final class ProxyExchange implements UpstreamListener {
     public void onUpstreamIdle() {
         // Before the first byte, the response timeout is the judge; after it, silence means the backend stalled.
         if (phase == Phase.RESPONDING) {
-            log.warn("{} {}: upstream {} idle mid-response, closing", method, LogText.escape(uri), upstream);
+            log.warn("{} {}: upstream {} idle mid-response, closing", method, LogText.escape(request.target()), upstream);
             px.outliers().failure(upstream);
             cutShort();
         }
@@ -443,7 +443,7 @@ final class ProxyExchange implements UpstreamListener {
         px.outliers().failure(upstream);
         if (phase == Phase.RESPONDING) {
             log.warn("{} {}: upstream {} failed mid-response ({}); closing client connection", method,
-                    LogText.escape(uri), upstream, cause.toString());
+                    LogText.escape(request.target()), upstream, cause.toString());
             cutShort();
             return;
         }
@@ -456,7 +456,7 @@ final class ProxyExchange implements UpstreamListener {
     /** The log line names {@code failed} itself: not every transport's exception names the address. */
     private void retryOrFail(Upstream failed, boolean sent, Throwable cause) {
         if (px.retries().mayRetry(attempts, sent, method, body.present())) {
-            log.debug("{} {}: retrying after {}", method, LogText.escape(uri), cause.toString());
+            log.debug("{} {}: retrying after {}", method, LogText.escape(request.target()), cause.toString());
             px.metrics().retried();
             attempt();
             return;
@@ -510,9 +510,9 @@ final class ProxyExchange implements UpstreamListener {
         }
         status = errorStatus.code();
         if (status >= 500) {
-            log.warn("{} {} {} from {}: {}", status, method, LogText.escape(uri), clientCtx.channel().remoteAddress(), reason);
+            log.warn("{} {} {} from {}: {}", status, method, LogText.escape(request.target()), clientCtx.channel().remoteAddress(), reason);
         } else {
-            log.info("{} {} {} from {}: {}", status, method, LogText.escape(uri), clientCtx.channel().remoteAddress(), reason);
+            log.info("{} {} {} from {}: {}", status, method, LogText.escape(request.target()), clientCtx.channel().remoteAddress(), reason);
         }
         bytesOut = 0;
         end(Ending.FAILED, true);
@@ -551,8 +551,8 @@ final class ProxyExchange implements UpstreamListener {
             long elapsed = System.nanoTime() - startNanos;
             px.metrics().responded(status, elapsed);
             if (px.accessLog().enabled()) {
-                px.accessLog().record(client.info().remoteIp(), method.name(), uri, status,
-                        bytesOut, elapsed, lastUpstream, attempts, requestId);
+                px.accessLog().record(client.info().remoteIp(), method.name(), request.target(), status,
+                        bytesOut, elapsed, lastUpstream, attempts, forwarded.requestId());
             }
         }
         px.metrics().activeRequests().decrementAndGet();

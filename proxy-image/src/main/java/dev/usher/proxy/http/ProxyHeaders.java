@@ -1,143 +1,109 @@
 package dev.usher.proxy.http;
 
-import dev.usher.proxy.http.validation.RequestCheck;
-import dev.usher.proxy.http.validation.Tokens;
-import io.netty.handler.codec.http.HttpHeaderNames;
+import dev.usher.proxy.protocols.request.RequestField;
+import dev.usher.proxy.protocols.request.RequestHead;
+import dev.usher.proxy.protocols.request.UpstreamHead;
 import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.HttpHeaders;
-import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AsciiString;
-import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * Request header rewriting at the proxy boundary: hop-by-hop headers belong to one connection and are dropped (RFC
- * 9110 7.6.1); forwarding headers tell the backend who the client was; framing is re-decided for the next hop.
- * Responses have theirs in {@link ResponseHeadWriter}.
+ * Request header rewriting at the proxy boundary, as lines: the client's go upstream as they came, less those that
+ * belong to its connection (RFC 9110 7.6.1) and those the proxy writes itself, then the proxy's: who the client
+ * was (X-Forwarded-*, Via), the request id, the framing for the next hop. Responses have theirs in
+ * {@link ResponseHeadWriter}.
  */
 final class ProxyHeaders {
-    static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
-    static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
-    static final AsciiString X_FORWARDED_HOST = AsciiString.cached("x-forwarded-host");
-    static final AsciiString X_REQUEST_ID = AsciiString.cached("x-request-id");
-    static final AsciiString PROXY_CONNECTION = AsciiString.cached("proxy-connection");
     private static final AsciiString VIA = AsciiString.cached("1.1 usher");
     private static final AsciiString HTTP = AsciiString.cached("http");
-    private static final byte[] HEX = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-
-    private static final AsciiString[] HOP_BY_HOP = {
-        HttpHeaderNames.CONNECTION, HttpHeaderNames.KEEP_ALIVE, PROXY_CONNECTION, HttpHeaderNames.TE,
-        HttpHeaderNames.TRAILER, HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderNames.UPGRADE,
-    };
+    private static final String JOINT = ", ";
 
     private ProxyHeaders() {}
 
-    /** A request asking to switch protocols (WebSocket and others): Connection names upgrade and Upgrade is set. */
-    static boolean isUpgrade(HttpRequest request) {
-        HttpHeaders h = request.headers();
-        return h.contains(HttpHeaderNames.UPGRADE)
-                && h.containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true);
+    /**
+     * The head as it goes upstream: Connection, the fields it names (never Host, Content-Length or
+     * Transfer-Encoding), Keep-Alive, Proxy-Connection, TE, Trailer, Transfer-Encoding and Upgrade are dropped;
+     * X-Forwarded-For gets the client's address after the client's own lines, X-Forwarded-Proto and -Host are the
+     * proxy's, Via gets the proxy appended, X-Request-Id is kept or made.
+     *
+     * @param expectAnswered whether the proxy answers Expect itself: the backend must not see it then
+     */
+    static UpstreamHead prepare(RequestHead head, String clientIp, boolean expectAnswered) {
+        UpstreamHead.Builder out = UpstreamHead.from(head);
+        boolean hostSet = head.hostOverride() != null;
+        int forwardedFor = 0;
+        int via = 0;
+        int firstRequestId = -1;
+        for (int i = 0; i < head.fieldCount(); i++) {
+            RequestField kind = head.kind(i);
+            if (kind.hopByHop() || head.namedByConnection(i)
+                    || kind == RequestField.X_FORWARDED_PROTO || kind == RequestField.X_FORWARDED_HOST
+                    || (kind == RequestField.HOST && hostSet) || (kind == RequestField.EXPECT && expectAnswered)) {
+                out.drop(i);
+            } else if (kind == RequestField.X_FORWARDED_FOR) {
+                forwardedFor++;
+                out.drop(i);
+            } else if (kind == RequestField.VIA) {
+                via++;
+                out.drop(i);
+            } else if (kind == RequestField.X_REQUEST_ID && firstRequestId < 0) {
+                firstRequestId = i;
+            }
+        }
+        if (hostSet) {
+            out.name(RequestField.HOST).value(head.hostOverride()).end();
+        }
+        if (head.upgrade()) {
+            out.name(RequestField.CONNECTION).value(HttpHeaderValues.UPGRADE).end();
+            out.name(RequestField.UPGRADE).value(head.value(RequestField.UPGRADE)).end();
+        }
+        if (head.chunked()) {
+            out.name(RequestField.TRANSFER_ENCODING).value(HttpHeaderValues.CHUNKED).end();
+        }
+        out.name(RequestField.X_FORWARDED_FOR);
+        joined(out, head, RequestField.X_FORWARDED_FOR, forwardedFor);
+        out.value(clientIp).end();
+        out.name(RequestField.X_FORWARDED_PROTO).value(HTTP).end();
+        if (hostSet) {
+            out.name(RequestField.X_FORWARDED_HOST).value(head.hostOverride()).end();
+        } else if (head.hostField() >= 0) {
+            out.name(RequestField.X_FORWARDED_HOST).valueOf(head.hostField()).end();
+        }
+        out.name(RequestField.VIA);
+        joined(out, head, RequestField.VIA, via);
+        out.value(VIA).end();
+        return requestId(out, head, firstRequestId).build();
     }
 
     /**
-     * Turns the client's request head into the one sent upstream, in place. Returns the request id, which is
-     * the client's own when it sent one.
+     * Every line of this kind the client sent, in order, each followed by a comma (RFC 9110 5.3: repeated lines are
+     * one comma-separated list), for the proxy's value to follow. Empty lines add nothing.
      */
-    static CharSequence prepareRequest(HttpRequest request, String clientIp, boolean chunked, boolean upgrade) {
-        HttpHeaders h = request.headers();
-        String upgradeTo = upgrade ? h.get(HttpHeaderNames.UPGRADE) : null;
-        removeHopByHop(h);
-        request.setProtocolVersion(HttpVersion.HTTP_1_1);
-        if (upgradeTo != null) {
-            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
-            h.set(HttpHeaderNames.UPGRADE, upgradeTo);
-        }
-        if (chunked) {
-            h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
-        }
-        h.set(X_FORWARDED_FOR, forwardedFor(h, clientIp));
-        h.set(X_FORWARDED_PROTO, HTTP);
-        String host = h.get(HttpHeaderNames.HOST);
-        if (host != null) {
-            h.set(X_FORWARDED_HOST, host);
-        }
-        appendVia(h);
-        CharSequence id = h.get(X_REQUEST_ID);
-        if (id == null || id.length() == 0) {
-            id = newRequestId();
-            h.set(X_REQUEST_ID, id);
-        }
-        return id;
-    }
-
-    private static void removeHopByHop(HttpHeaders h) {
-        if (h.contains(HttpHeaderNames.CONNECTION)) {
-            removeNamedByConnection(h);
-        }
-        for (AsciiString name : HOP_BY_HOP) {
-            h.remove(name);
-        }
-    }
-
-    private static void removeNamedByConnection(HttpHeaders h) {
-        List<String> named = null;
-        boolean close = false;
-        for (Iterator<? extends CharSequence> it = h.valueCharSequenceIterator(HttpHeaderNames.CONNECTION); it.hasNext(); ) {
-            Tokens t = new Tokens(it.next());
-            while (t.next()) {
-                if (t.is(HttpHeaderValues.CLOSE)) {
-                    close = true; // a header named Close goes too, as any other named one
-                } else if (!t.is(HttpHeaderValues.KEEP_ALIVE)) { // Keep-Alive is in HOP_BY_HOP: removed anyway
-                    if (!RequestCheck.isEndToEndOnly(t)) {
-                        if (named == null) {
-                            named = new ArrayList<>(2);
-                        }
-                        named.add(t.text());
-                    }
+    private static void joined(UpstreamHead.Builder out, RequestHead head, RequestField kind, int lines) {
+        for (int i = 0; lines > 0 && i < head.fieldCount(); i++) {
+            if (head.kind(i) == kind && !head.namedByConnection(i)) {
+                lines--;
+                if (head.valueLength(i) > 0) {
+                    out.valueOf(i).value(JOINT);
                 }
             }
         }
-        if (close) {
-            h.remove(HttpHeaderValues.CLOSE);
-        }
-        if (named != null) {
-            named.forEach(h::remove);
-        }
     }
 
-    /** Every X-Forwarded-For line in order (RFC 9110 5.3: repeated lines are one comma-separated list), then the client. */
-    private static String forwardedFor(HttpHeaders h, String clientIp) {
-        if (!h.contains(X_FORWARDED_FOR)) {
-            return clientIp;
+    /**
+     * The client's first X-Request-Id when it has a value (its lines go as they came), else a new one: 128 random
+     * bits in hex, unique enough to correlate logs, without SecureRandom's cost per request.
+     */
+    private static UpstreamHead.Builder requestId(UpstreamHead.Builder out, RequestHead head, int first) {
+        if (first >= 0 && head.valueLength(first) > 0) {
+            return out.requestId(first);
         }
-        List<String> lines = h.getAll(X_FORWARDED_FOR);
-        StringBuilder out = new StringBuilder(64);
-        for (String line : lines) {
-            if (!line.isBlank()) {
-                out.append(line.trim()).append(", ");
+        for (int i = first; i >= 0 && i < head.fieldCount(); i++) {
+            if (head.kind(i) == RequestField.X_REQUEST_ID) {
+                out.drop(i);
             }
         }
-        return out.append(clientIp).toString();
-    }
-
-    private static void appendVia(HttpHeaders h) {
-        String via = h.get(HttpHeaderNames.VIA);
-        h.set(HttpHeaderNames.VIA, via == null ? VIA : via + ", " + VIA);
-    }
-
-    /** 128 random bits in hex: unique enough to correlate logs, without SecureRandom's cost per request. */
-    private static AsciiString newRequestId() {
         ThreadLocalRandom r = ThreadLocalRandom.current();
-        byte[] out = new byte[32];
-        long hi = r.nextLong();
-        long lo = r.nextLong();
-        for (int i = 0; i < 16; i++) {
-            out[i] = HEX[(int) (hi >>> (60 - 4 * i)) & 0xf];
-            out[16 + i] = HEX[(int) (lo >>> (60 - 4 * i)) & 0xf];
-        }
-        return new AsciiString(out, false);
+        return out.name(RequestField.X_REQUEST_ID).hex(r.nextLong()).hex(r.nextLong()).endRequestId();
     }
 }

@@ -1,10 +1,11 @@
 package dev.usher.proxy.http;
 
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
+import dev.usher.proxy.protocols.request.RequestField;
+import dev.usher.proxy.protocols.request.RequestHead;
 import dev.usher.proxy.protocols.response.FieldKind;
 import dev.usher.proxy.protocols.response.ResponseHead;
-import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -22,8 +23,8 @@ final class Upgrades {
     private Upgrades() {}
 
     /** Null when the 101 answers what the request asked for, else what is wrong with it. */
-    static String invalidSwitch(HttpRequest request, ResponseHead response) {
-        String asked = request.headers().get(HttpHeaderNames.UPGRADE);
+    static String invalidSwitch(RequestHead request, ResponseHead response) {
+        String asked = request.value(RequestField.UPGRADE);
         if (asked == null) {
             return "101 to a request that asked for no upgrade";
         }
@@ -37,7 +38,7 @@ final class Upgrades {
         if (!to.trim().equalsIgnoreCase(HttpHeaderValues.WEBSOCKET.toString())) {
             return "101 to a WebSocket request upgrades to " + to;
         }
-        String key = request.headers().get(HttpHeaderNames.SEC_WEBSOCKET_KEY);
+        String key = request.value(RequestField.SEC_WEBSOCKET_KEY);
         String accept = response.value(HttpHeaderNames.SEC_WEBSOCKET_ACCEPT);
         if (key == null || accept == null || !accept.trim().equals(acceptFor(key.trim()))) {
             return "101 to a WebSocket request without the matching Sec-WebSocket-Accept";

@@ -1,11 +1,11 @@
 package dev.usher.proxy.protocols;
 
 import io.netty.channel.ChannelPipeline;
-import io.netty.handler.codec.http.HttpRequest;
+import dev.usher.proxy.protocols.request.UpstreamHead;
 
 /**
  * How the proxy speaks to a backend. Whatever the wire format, a protocol's codec takes the head from
- * {@link #prepare} and Netty's {@code HttpContent} on write, and yields a {@code ResponseHead} then
+ * {@link #prepare} (made from the {@link UpstreamHead}) and Netty's {@code HttpContent} on write, and yields a {@code ResponseHead} then
  * {@code HttpContent} on read ({@code ResponseDecoder}: every protocol answers in HTTP/1.x), so pooling, balancing, health, retries, timeouts and metrics are the same for every protocol.
  */
 public interface BackendProtocol {
@@ -18,7 +18,7 @@ public interface BackendProtocol {
      * proxy's rewrite), or why it cannot be put on the wire (answered 431). Called before any upstream is picked,
      * so a request that can never be sent is not retried; a retry writes the same head again.
      */
-    PreparedHead prepare(HttpRequest request, ClientInfo client);
+    PreparedHead prepare(UpstreamHead request, ClientInfo client);
 
     /**
      * The head for a body the proxy has read whole ({@code buffering.request}), whose length is now known; the

@@ -1,11 +1,8 @@
 package dev.usher.proxy.protocols;
 
+import dev.usher.proxy.protocols.request.UpstreamHead;
 import dev.usher.proxy.protocols.response.ResponseDecoder;
-import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelPipeline;
-import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpRequestEncoder;
 
 /** HTTP/1.1 to the backend, with keep-alive. */
 public final class HttpBackend implements BackendProtocol {
@@ -22,7 +19,7 @@ public final class HttpBackend implements BackendProtocol {
     public void addCodec(ChannelPipeline pipeline) {
         ResponseDecoder decoder = responseDecoder(maxHeaderSize);
         pipeline.addLast(DECODER, decoder);
-        pipeline.addLast(ENCODER, new RequestEncoder(decoder));
+        pipeline.addLast(ENCODER, new HttpRequestWriter(decoder));
     }
 
     /**
@@ -34,7 +31,7 @@ public final class HttpBackend implements BackendProtocol {
     }
 
     @Override
-    public PreparedHead prepare(HttpRequest request, ClientInfo client) {
+    public PreparedHead prepare(UpstreamHead request, ClientInfo client) {
         return PreparedHead.of(request);
     }
 
@@ -47,20 +44,5 @@ public final class HttpBackend implements BackendProtocol {
     public void removeCodecForTunnel(ChannelPipeline pipeline) {
         pipeline.remove(ENCODER);
         pipeline.remove(DECODER);
-    }
-
-    /** Netty's encoder, which also tells the decoder when the answer is to a HEAD request and so has no body. */
-    private static final class RequestEncoder extends HttpRequestEncoder {
-        private final ResponseDecoder decoder;
-
-        RequestEncoder(ResponseDecoder decoder) {
-            this.decoder = decoder;
-        }
-
-        @Override
-        protected void encodeInitialLine(ByteBuf buf, HttpRequest request) throws Exception {
-            decoder.expectResponseTo(request.method().equals(HttpMethod.HEAD));
-            super.encodeInitialLine(buf, request);
-        }
     }
 }

@@ -1,16 +1,18 @@
 package dev.usher.proxy.protocols.uwsgi;
 
 import dev.usher.proxy.config.UwsgiSettings;
+import dev.usher.proxy.http.validation.RequestDecoder;
 import dev.usher.proxy.protocols.ClientInfo;
+import dev.usher.proxy.protocols.request.RequestField;
+import dev.usher.proxy.protocols.request.RequestHead;
+import dev.usher.proxy.protocols.request.UpstreamHead;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.handler.codec.http.DefaultHttpRequest;
-import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpVersion;
-import io.netty.util.AsciiString;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
 import java.net.InetSocketAddress;
-import java.util.Map;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -45,33 +47,32 @@ public class UwsgiVarsBench {
 
     private final UwsgiBackend backend = new UwsgiBackend(UwsgiSettings.DEFAULTS, 16384, 10 << 20);
     private final ByteBufAllocator alloc = ByteBufAllocator.DEFAULT;
-    private HttpRequest head;
+    private UpstreamHead head;
 
     @Setup
     public void setUp() {
-        head = switch (request) {
-            case "wrk" -> new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/");
-            case "browser" -> new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET,
-                    "/shop/items/42?colour=red&size=m");
+        String raw = switch (request) {
+            case "wrk" -> "GET / HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\r\n";
+            case "browser" -> "GET /shop/items/42?colour=red&size=m HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n"
+                    + "User-Agent: Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0\r\n"
+                    + "Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8\r\n"
+                    + "Accept-Language: en-GB,en;q=0.5\r\nAccept-Encoding: gzip, deflate, br\r\n"
+                    + "Referer: http://127.0.0.1:8080/shop/items\r\nCookie: session=0123456789abcdef0123456789abcdef\r\n"
+                    + "Cookie: theme=dark\r\n\r\n";
             default -> throw new IllegalArgumentException(request);
         };
-        head.headers().add("Host", "127.0.0.1:8080");
-        if (request.equals("browser")) {
-            head.headers()
-                    .add("User-Agent", "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0")
-                    .add("Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8")
-                    .add("Accept-Language", "en-GB,en;q=0.5")
-                    .add("Accept-Encoding", "gzip, deflate, br")
-                    .add("Referer", "http://127.0.0.1:8080/shop/items")
-                    .add("Cookie", "session=0123456789abcdef0123456789abcdef")
-                    .add("Cookie", "theme=dark");
-        }
-        // What the proxy's rewrite adds before prepare (ProxyHeaders.prepareRequest).
-        for (Map.Entry<String, String> h : Map.of("x-forwarded-for", "127.0.0.1", "x-forwarded-proto", "http",
-                "x-forwarded-host", "127.0.0.1:8080", "via", "1.1 usher", "x-request-id",
-                "5f0c2a9e7d1b4c3a8e6f9d2b1a0c7e4f").entrySet()) {
-            head.headers().set(AsciiString.cached(h.getKey()), h.getValue());
-        }
+        // The head as the proxy's decoder reads it, then the lines its rewrite adds before prepare (ProxyHeaders).
+        EmbeddedChannel decoder = new EmbeddedChannel(new RequestDecoder(8192, 16384, Duration.ofMinutes(1)));
+        decoder.writeInbound(Unpooled.copiedBuffer(raw, StandardCharsets.US_ASCII));
+        RequestHead parsed = decoder.readInbound();
+        decoder.finishAndReleaseAll();
+        head = UpstreamHead.from(parsed)
+                .name(RequestField.X_FORWARDED_FOR).value("127.0.0.1").end()
+                .name(RequestField.X_FORWARDED_PROTO).value("http").end()
+                .name(RequestField.X_FORWARDED_HOST).value("127.0.0.1:8080").end()
+                .name(RequestField.VIA).value("1.1 usher").end()
+                .name(RequestField.X_REQUEST_ID).value("5f0c2a9e7d1b4c3a8e6f9d2b1a0c7e4f").end()
+                .build();
     }
 
     /** What each request costs: the block checked at prepare, then written by the encoder. */

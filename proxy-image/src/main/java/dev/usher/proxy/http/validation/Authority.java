@@ -17,13 +17,13 @@ final class Authority {
 
     private Authority() {}
 
-    static boolean isValid(String value) {
-        if (value.isEmpty()) {
+    static boolean isValid(CharSequence value) {
+        if (value.length() == 0) {
             return false;
         }
         int portColon;
         if (value.charAt(0) == '[') {
-            int close = value.indexOf(']');
+            int close = indexOf(value, ']');
             if (close < 2 || !isIpLiteral(value, 1, close)) {
                 return false;
             }
@@ -35,7 +35,7 @@ final class Authority {
             }
             portColon = close + 1;
         } else {
-            portColon = value.indexOf(':');
+            portColon = indexOf(value, ':');
             int hostEnd = portColon < 0 ? value.length() : portColon;
             if (hostEnd == 0) {
                 return false;
@@ -53,7 +53,7 @@ final class Authority {
         return isPort(value, portColon + 1);
     }
 
-    private static boolean isIpLiteral(String s, int from, int to) {
+    private static boolean isIpLiteral(CharSequence s, int from, int to) {
         for (int i = from; i < to; i++) {
             char c = s.charAt(i);
             if (Character.digit(c, 16) < 0 && c != ':' && c != '.') {
@@ -64,7 +64,7 @@ final class Authority {
     }
 
     /** Empty is allowed (RFC 3986: port = *DIGIT); at most 5 digits. */
-    private static boolean isPort(String s, int from) {
+    private static boolean isPort(CharSequence s, int from) {
         int n = s.length() - from;
         if (n > 5) {
             return false;
@@ -76,5 +76,14 @@ final class Authority {
             }
         }
         return true;
+    }
+
+    private static int indexOf(CharSequence s, char c) {
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) == c) {
+                return i;
+            }
+        }
+        return -1;
     }
 }

@@ -2,7 +2,7 @@ package dev.usher.proxy.http.validation;
 
 import io.netty.buffer.ByteBuf;
 
-/** A check over raw request bytes that {@link RequestDecoder} runs before Netty's decoder reads them. */
+/** A reader of raw request bytes that checks them as {@link RequestDecoder} takes them: a head, a chunked body's framing. */
 interface ByteScanner {
 
     /** Checks bytes {@code [from, to)} of {@code buf}; returns the index after the last byte it took. */

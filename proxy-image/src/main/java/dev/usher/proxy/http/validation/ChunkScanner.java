@@ -4,10 +4,11 @@ import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpResponseStatus;
 
 /**
- * Checks the framing of a chunked request body (RFC 9112 7.1) before Netty's decoder reads it, as
- * {@link HeadScanner} does for heads: chunk sizes are hex digits only; a chunk extension is
- * {@code ;name[=value]} with a token name and a token or quoted-string value; CR only before LF; no folded
- * trailer lines. Chunk data is skipped, not read.
+ * Reads the framing of a chunked request body (RFC 9112 7.1) and checks it, as {@link HeadScanner} does for heads:
+ * chunk sizes are hex digits only; a chunk extension is {@code ;name[=value]} with a token name and a token or
+ * quoted-string value; CR only before LF; no folded trailer lines. It stops where chunk data starts:
+ * {@link RequestDecoder} passes the data on itself ({@link #dataRemaining}, {@link #dataTaken}), and drops the
+ * framing, extensions and trailer fields, as nginx does: the body goes upstream in chunks of the proxy's own.
  */
 final class ChunkScanner implements ByteScanner {
     private static final int MAX_SIZE_DIGITS = 15;
@@ -31,22 +32,27 @@ final class ChunkScanner implements ByteScanner {
         return failure;
     }
 
+    /** Reads framing bytes from {@code from}; stops at the end of the body, at a failure or where chunk data starts. */
     @Override
     public int scan(ByteBuf buf, int from, int to) {
         int i = from;
-        while (i < to && state != State.DONE && failure == null) {
-            if (state == State.DATA) {
-                int n = (int) Math.min(remaining, to - i);
-                i += n;
-                remaining -= n;
-                if (remaining == 0) {
-                    state = State.DATA_CR;
-                }
-                continue;
-            }
+        while (i < to && state != State.DONE && state != State.DATA && failure == null) {
             step(buf.getByte(i++));
         }
         return i;
+    }
+
+    /** How many bytes of chunk data come next before more framing: 0 while framing is being read. */
+    long dataRemaining() {
+        return state == State.DATA ? remaining : 0;
+    }
+
+    /** {@code n} bytes of chunk data were passed on. */
+    void dataTaken(int n) {
+        remaining -= n;
+        if (remaining == 0) {
+            state = State.DATA_CR;
+        }
     }
 
     private void step(byte b) {

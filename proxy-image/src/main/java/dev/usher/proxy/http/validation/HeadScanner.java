@@ -1,16 +1,16 @@
 package dev.usher.proxy.http.validation;
 
+import dev.usher.proxy.protocols.request.RequestHead;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.util.concurrent.FastThreadLocal;
+import java.util.Arrays;
 
 /**
- * Checks the raw bytes of one request head, each byte once, as they arrive and before Netty's decoder reads them.
- * Because every header line is checked here, the decoder's header objects skip Netty's own validation, which
- * would check each name and value again, and again on every header the proxy sets.
- * Netty's decoder is lenient where a proxy must not be (RFC 9112): it unfolds obs-fold lines, upper-cases the
- * version, re-encodes bytes of the target, and only stops a long method at the line limit. Anything this class
- * refuses never reaches the decoder, so what the decoder yields has the grammar below:
+ * Checks the raw bytes of one request head, each byte once, as they arrive, and notes where the request line's parts
+ * and each field line's name and value are, in the same pass: {@link #head} then makes the {@link RequestHead} from a
+ * copy of the bytes without reading them again. The client's lines go upstream as they came, so what passes here has
+ * the grammar below, and nothing else:
  * <ul>
  *   <li>leading empty lines are skipped (RFC 9112 2.2); any other leading byte must start the method</li>
  *   <li>method: 1 to {@value #MAX_METHOD} tchars, then one SP; {@code PRI} (the HTTP/2 preface) is refused</li>
@@ -18,6 +18,8 @@ import io.netty.util.concurrent.FastThreadLocal;
  *   <li>version: exactly {@code HTTP/d.d}, case-sensitive; a major version other than 1 is 505</li>
  *   <li>header lines: a token name, a colon with no whitespace before it, a value without control bytes
  *       (RFC 9112 5, RFC 9110 5.5); none may start with SP or HTAB (obs-fold, RFC 9112 5.2); CR only before LF</li>
+ *   <li>the request line, without its line end, at most {@code maxInitialLineLength} bytes (else 414); the field
+ *       lines, without theirs, at most {@code maxHeaderSize} bytes together (else 431)</li>
  * </ul>
  */
 final class HeadScanner implements ByteScanner {
@@ -60,7 +62,23 @@ final class HeadScanner implements ByteScanner {
 
     private enum State { START, METHOD, TARGET, VERSION, VERSION_LF, LINE_START, NAME, VALUE, LINE_LF, END_LF, DONE }
 
+    private final int maxLine;
+    private final int maxHeaderBytes;
     private State state = State.START;
+    /** Bytes taken since {@link #reset}: the offsets below count from the first of them. */
+    private int pos;
+    private int lineBytes;
+    private int headerBytes;
+    private int methodStart;
+    private int methodEnd;
+    private int targetEnd;
+    /** Name start, name end, value start, value end of each field line so far, at 1 + 5 * i (as RequestHead has them). */
+    private int[] fields = new int[5 * 16];
+    private int fieldCount;
+    private int nameStart;
+    private int nameEnd;
+    private int valueStart;
+    private int valueEnd;
     /** The method is only counted, and compared with PRI as it comes: a copy of it per request would cost more. */
     private int methodLength;
     /** How many of the method's first bytes match "PRI". */
@@ -70,9 +88,18 @@ final class HeadScanner implements ByteScanner {
     private BadRequest failure;
     private int emptyLineBytes;
 
+    HeadScanner(int maxInitialLineLength, int maxHeaderSize) {
+        this.maxLine = maxInitialLineLength;
+        this.maxHeaderBytes = maxHeaderSize;
+    }
+
     /** Ready for the next head. */
     void reset() {
         state = State.START;
+        pos = 0;
+        lineBytes = 0;
+        headerBytes = 0;
+        fieldCount = 0;
         methodLength = 0;
         priMatched = 0;
         version.setLength(0);
@@ -114,10 +141,27 @@ final class HeadScanner implements ByteScanner {
             int k = 0;
             while (k < n && state != State.DONE && failure == null) {
                 step(chunk[k++]);
+                pos++;
             }
             i += k;
         }
         return i;
+    }
+
+    /**
+     * The head just scanned, whose bytes start at {@code from} in {@code buf}: copied once into an array of its own,
+     * as it outlives the read that brought it. Call when {@link #done()}.
+     */
+    RequestHead head(ByteBuf buf, int from) {
+        byte[] bytes = new byte[pos];
+        buf.getBytes(from, bytes);
+        return new RequestHead(bytes, methodStart, methodEnd, methodEnd + 1, targetEnd, targetEnd + 1,
+                Arrays.copyOf(fields, 5 * fieldCount), fieldCount);
+    }
+
+    /** How many bytes the head took, from its first (empty lines before it included). */
+    int size() {
+        return pos;
     }
 
     private void step(byte b) {
@@ -131,11 +175,26 @@ final class HeadScanner implements ByteScanner {
                     return;
                 }
                 state = State.METHOD;
-                method(b);
+                methodStart = pos;
+                if (requestLineByte()) {
+                    method(b);
+                }
             }
-            case METHOD -> method(b);
-            case TARGET -> target(b);
-            case VERSION -> version(b);
+            case METHOD -> {
+                if (requestLineByte()) {
+                    method(b);
+                }
+            }
+            case TARGET -> {
+                if (requestLineByte()) {
+                    target(b);
+                }
+            }
+            case VERSION -> {
+                if (b == CR || b == LF || requestLineByte()) {
+                    version(b);
+                }
+            }
             case VERSION_LF -> {
                 if (b != LF) {
                     fail(HttpResponseStatus.BAD_REQUEST, "CR without LF after the request line");
@@ -152,13 +211,20 @@ final class HeadScanner implements ByteScanner {
                     state = State.DONE;
                 } else if (isTchar(b)) {
                     state = State.NAME;
+                    nameStart = pos;
+                    headerByte();
                 } else {
                     fail(HttpResponseStatus.BAD_REQUEST, "invalid byte " + hex(b) + " in a header name");
                 }
             }
             case NAME -> {
+                if (!headerByte()) {
+                    return;
+                }
                 if (b == ':') {
                     state = State.VALUE;
+                    nameEnd = pos;
+                    valueStart = -1;
                 } else if (!isTchar(b)) {
                     fail(HttpResponseStatus.BAD_REQUEST, "invalid byte " + hex(b) + " in a header name");
                 }
@@ -166,10 +232,18 @@ final class HeadScanner implements ByteScanner {
             case VALUE -> {
                 if (b == CR) {
                     state = State.LINE_LF;
+                    endOfField();
                 } else if (b == LF) {
                     state = State.LINE_START;
+                    endOfField();
                 } else if ((b >= 0 && b < 0x20 && b != HT) || b == 0x7f) {
                     fail(HttpResponseStatus.BAD_REQUEST, "control byte " + hex(b) + " in a header value");
+                } else if (headerByte() && b != SP && b != HT) {
+                    // The value is trimmed of the whitespace around it (RFC 9112 5): it starts and ends on other bytes.
+                    if (valueStart < 0) {
+                        valueStart = pos;
+                    }
+                    valueEnd = pos + 1;
                 }
             }
             case LINE_LF -> {
@@ -190,12 +264,46 @@ final class HeadScanner implements ByteScanner {
         }
     }
 
+    /** Counts a byte of the request line against its limit; false when it is over. */
+    private boolean requestLineByte() {
+        if (++lineBytes > maxLine) {
+            fail(HttpResponseStatus.REQUEST_URI_TOO_LONG, "request line longer than " + maxLine + " bytes");
+            return false;
+        }
+        return true;
+    }
+
+    /** Counts a byte of the field lines against their limit; false when it is over. */
+    private boolean headerByte() {
+        if (++headerBytes > maxHeaderBytes) {
+            fail(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "header section larger than " + maxHeaderBytes + " bytes");
+            return false;
+        }
+        return true;
+    }
+
+    private void endOfField() {
+        if (valueStart < 0) {
+            valueStart = pos;
+            valueEnd = pos;
+        }
+        if (5 * fieldCount + 5 > fields.length) {
+            fields = Arrays.copyOf(fields, fields.length * 2);
+        }
+        int f = 5 * fieldCount++;
+        fields[f + 1] = nameStart;
+        fields[f + 2] = nameEnd;
+        fields[f + 3] = valueStart;
+        fields[f + 4] = valueEnd;
+    }
+
     private void method(byte b) {
         if (b == SP) {
             if (methodLength == 3 && priMatched == 3) {
                 fail(HttpResponseStatus.BAD_REQUEST, "HTTP/2 connection preface on an HTTP/1.1 port");
             } else {
                 state = State.TARGET;
+                methodEnd = pos;
             }
         } else if (b < 0 || !TCHAR[b]) {
             fail(HttpResponseStatus.BAD_REQUEST, "invalid byte " + hex(b) + " in the method");
@@ -215,6 +323,7 @@ final class HeadScanner implements ByteScanner {
                 fail(HttpResponseStatus.BAD_REQUEST, "two spaces after the method");
             } else {
                 state = State.VERSION;
+                targetEnd = pos;
             }
         } else if (b < 0 || !TARGET[b]) {
             fail(HttpResponseStatus.BAD_REQUEST, "invalid byte " + hex(b) + " in the request target");

@@ -1,20 +1,19 @@
 package dev.usher.proxy.http.validation;
 
+import dev.usher.proxy.protocols.request.RequestField;
+import dev.usher.proxy.protocols.request.RequestHead;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AsciiString;
 import java.net.InetSocketAddress;
-import java.util.Iterator;
-import java.util.List;
 
 /**
- * The rules on a decoded request head that a proxy must enforce itself, because the app server behind it may not
+ * The rules on a request head that a proxy must enforce itself, because the app server behind it may not
  * (docs/security.md lists each with its RFC section). {@link #check} refuses a request or puts it in the one shape
- * the rest of the proxy handles: an origin-form target and exactly one valid Host.
+ * the rest of the proxy handles: an origin-form target and exactly one valid Host. It reads the head's bytes in
+ * place: only an absolute-form target's authority becomes a string.
  */
 public final class RequestCheck {
     private static final BadRequest CONNECT = new BadRequest(HttpResponseStatus.METHOD_NOT_ALLOWED,
@@ -23,54 +22,50 @@ public final class RequestCheck {
     private RequestCheck() {}
 
     /** Null when the request may be forwarded (its target and Host possibly rewritten), else why not. */
-    public static BadRequest check(HttpRequest request, InetSocketAddress local) {
-        HttpHeaders h = request.headers();
-        Iterator<? extends CharSequence> hosts = h.valueCharSequenceIterator(HttpHeaderNames.HOST);
-        if (hosts.hasNext()) {
-            hosts.next();
-            if (hosts.hasNext()) {
-                return bad("more than one Host header");
-            }
+    public static BadRequest check(RequestHead request, InetSocketAddress local) {
+        if (request.hostCount() > 1) {
+            return bad("more than one Host header");
         }
         BadRequest target = checkTarget(request);
         if (target != null) {
             return target;
         }
-        String host = h.get(HttpHeaderNames.HOST);
-        boolean http11 = request.protocolVersion().minorVersion() >= 1;
-        if (host == null || (!http11 && host.isEmpty())) {
+        CharSequence host = request.host();
+        boolean http11 = request.version() == HttpVersion.HTTP_1_1;
+        if (host == null || (!http11 && host.length() == 0)) {
             if (http11) {
                 return bad("HTTP/1.1 request without Host");
             }
             // HTTP/1.0 may leave Host out; the backend gets the address the client reached, as HTTP/1.1 needs one.
-            h.set(HttpHeaderNames.HOST, local.getAddress().getHostAddress() + ":" + local.getPort());
+            request.setHost(local.getAddress().getHostAddress() + ":" + local.getPort());
         } else if (!Authority.isValid(host)) {
             return bad("invalid Host header");
         }
-        BadRequest connection = checkConnection(h);
+        BadRequest connection = checkConnection(request);
         if (connection != null) {
             return connection;
         }
         return checkTransferEncoding(request);
     }
 
-    private static BadRequest checkTarget(HttpRequest request) {
-        String uri = request.uri();
-        if (request.method().equals(HttpMethod.CONNECT)) {
+    private static BadRequest checkTarget(RequestHead request) {
+        AsciiString uri = request.targetView();
+        HttpMethod method = request.method();
+        if (method.equals(HttpMethod.CONNECT)) {
             return CONNECT;
         }
-        if (uri.equals("*")) {
-            return request.method().equals(HttpMethod.OPTIONS) ? null : bad("asterisk-form target with a method other than OPTIONS");
+        if (uri.length() == 1 && uri.charAt(0) == '*') {
+            return method.equals(HttpMethod.OPTIONS) ? null : bad("asterisk-form target with a method other than OPTIONS");
         }
-        if (uri.startsWith("/")) {
-            return checkPath(uri);
+        if (uri.charAt(0) == '/') {
+            return checkPath(uri, 0);
         }
-        int colon = uri.indexOf("://");
+        int colon = uri.indexOf("://", 0);
         if (colon < 0) {
             return bad("request target is neither origin-form nor absolute-form");
         }
-        String scheme = uri.substring(0, colon);
-        if (!scheme.equalsIgnoreCase("http") && !scheme.equalsIgnoreCase("https")) {
+        AsciiString scheme = uri.subSequence(0, colon, false);
+        if (!scheme.contentEqualsIgnoreCase("http") && !scheme.contentEqualsIgnoreCase("https")) {
             return bad("absolute-form target with scheme " + scheme);
         }
         int authorityStart = colon + 3;
@@ -78,28 +73,28 @@ public final class RequestCheck {
         while (pathStart < uri.length() && uri.charAt(pathStart) != '/' && uri.charAt(pathStart) != '?') {
             pathStart++;
         }
-        String authority = uri.substring(authorityStart, pathStart);
+        String authority = uri.subSequence(authorityStart, pathStart, false).toString();
         if (authority.indexOf('@') >= 0) {
             return bad("absolute-form target with userinfo");
         }
         if (!Authority.isValid(authority) || authority.isEmpty()) {
             return bad("absolute-form target with an invalid authority");
         }
-        String rest = uri.substring(pathStart);
-        String originForm = rest.isEmpty() ? "/" : rest.startsWith("?") ? "/" + rest : rest;
         // RFC 9112 3.2.2: the target's authority replaces whatever Host said.
-        request.setUri(originForm);
-        request.headers().set(HttpHeaderNames.HOST, authority);
-        return checkPath(originForm);
+        request.toOriginForm(pathStart, authority);
+        return checkPath(uri, pathStart);
     }
 
-    /** The path must decode cleanly, and never to a NUL, which C-based backends read as the end of the path. */
-    private static BadRequest checkPath(String uri) {
-        int end = uri.indexOf('?');
+    /**
+     * The path (from {@code from} to the query) must decode cleanly, and never to a NUL, which C-based backends read
+     * as the end of the path.
+     */
+    private static BadRequest checkPath(AsciiString uri, int from) {
+        int end = uri.indexOf('?', from);
         if (end < 0) {
             end = uri.length();
         }
-        for (int i = 0; i < end; i++) {
+        for (int i = from; i < end; i++) {
             if (uri.charAt(i) == '%') {
                 if (i + 2 >= end) {
                     return bad("truncated percent-encoding in the path");
@@ -123,15 +118,14 @@ public final class RequestCheck {
      * the headers that frame or route the request is an attempt to make the proxy forward a body the backend will
      * read as another request: refused, as nginx does (RFC 9110 7.6.1: a sender must not name such fields).
      */
-    private static BadRequest checkConnection(HttpHeaders h) {
-        if (!h.contains(HttpHeaderNames.CONNECTION)) {
-            return null; // the common case, without the list getAll makes
-        }
-        for (Iterator<? extends CharSequence> it = h.valueCharSequenceIterator(HttpHeaderNames.CONNECTION); it.hasNext(); ) {
-            Tokens t = new Tokens(it.next());
-            while (t.next()) {
-                if (isEndToEndOnly(t)) {
-                    return bad("Connection names " + t.text());
+    private static BadRequest checkConnection(RequestHead request) {
+        for (int i = 0; i < request.fieldCount(); i++) {
+            if (request.kind(i) == RequestField.CONNECTION) {
+                Tokens t = new Tokens(request.value(i));
+                while (t.next()) {
+                    if (isEndToEndOnly(t)) {
+                        return bad("Connection names " + t.text());
+                    }
                 }
             }
         }
@@ -139,32 +133,31 @@ public final class RequestCheck {
     }
 
     /** RFC 9112 6.1: chunked once and last; other codings are not supported (501, as nginx); none in HTTP/1.0. */
-    private static BadRequest checkTransferEncoding(HttpRequest request) {
-        if (!request.headers().contains(HttpHeaderNames.TRANSFER_ENCODING)) {
+    private static BadRequest checkTransferEncoding(RequestHead request) {
+        if (!request.chunked()) {
             return null;
         }
-        List<String> values = request.headers().getAll(HttpHeaderNames.TRANSFER_ENCODING);
-        if (request.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
+        if (request.version() == HttpVersion.HTTP_1_0) {
             return bad("Transfer-Encoding in an HTTP/1.0 request");
         }
         int chunked = 0;
         boolean other = false;
-        String last = null;
-        for (String value : values) {
-            for (String coding : value.split(",")) {
-                String c = coding.trim();
-                if (c.isEmpty()) {
-                    continue;
-                }
-                last = c;
-                if (AsciiString.contentEqualsIgnoreCase(c, "chunked")) {
+        boolean lastChunked = false;
+        for (int i = 0; i < request.fieldCount(); i++) {
+            if (request.kind(i) != RequestField.TRANSFER_ENCODING) {
+                continue;
+            }
+            Tokens t = new Tokens(request.value(i));
+            while (t.next()) {
+                lastChunked = t.is(io.netty.handler.codec.http.HttpHeaderValues.CHUNKED);
+                if (lastChunked) {
                     chunked++;
                 } else {
                     other = true;
                 }
             }
         }
-        if (chunked != 1 || !"chunked".equalsIgnoreCase(last)) {
+        if (chunked != 1 || !lastChunked) {
             return bad("Transfer-Encoding must end in chunked, once");
         }
         if (other) {
@@ -172,7 +165,6 @@ public final class RequestCheck {
         }
         return null;
     }
-
     /**
      * Headers that frame or route the request for every hop: a Connection header may not make the proxy drop them
      * (RFC 9110 7.6.1). This class refuses a request that tries, and ProxyHeaders keeps them all the same.

@@ -10,10 +10,10 @@ import io.netty.util.AsciiString;
  * value is read in place, through an {@link AsciiString} view of the head's bytes, by the same {@link Tokens} walk
  * as the request side's.
  */
-record ConnectionTokens(boolean close, boolean keepAlive, boolean others) {
+public record ConnectionTokens(boolean close, boolean keepAlive, boolean others) {
 
     /** Reads the comma-separated tokens of bytes {@code [start, end)}. */
-    static ConnectionTokens of(byte[] buf, int start, int end) {
+    public static ConnectionTokens of(byte[] buf, int start, int end) {
         boolean close = false;
         boolean keepAlive = false;
         boolean others = false;
@@ -34,7 +34,7 @@ record ConnectionTokens(boolean close, boolean keepAlive, boolean others) {
      * Whether the token list {@code [start, end)} of {@code list} names the field {@code [nameStart, nameEnd)} of
      * {@code name}. The fields that frame or route a message are never named away ({@link RequestCheck#isEndToEndOnly}).
      */
-    static boolean names(byte[] list, int start, int end, byte[] name, int nameStart, int nameEnd) {
+    public static boolean names(byte[] list, int start, int end, byte[] name, int nameStart, int nameEnd) {
         AsciiString field = new AsciiString(name, nameStart, nameEnd - nameStart, false);
         if (RequestCheck.isEndToEndOnly(field)) {
             return false;

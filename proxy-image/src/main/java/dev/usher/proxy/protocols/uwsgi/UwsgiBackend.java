@@ -6,8 +6,7 @@ import dev.usher.proxy.protocols.ClientInfo;
 import dev.usher.proxy.protocols.HttpBackend;
 import dev.usher.proxy.protocols.response.ResponseDecoder;
 import io.netty.channel.ChannelPipeline;
-import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpUtil;
+import dev.usher.proxy.protocols.request.UpstreamHead;
 
 /**
  * The uwsgi protocol, as nginx's {@code uwsgi_pass} speaks it to uWSGI: one request per connection (the
@@ -38,9 +37,9 @@ public final class UwsgiBackend implements BackendProtocol {
      * block is sized with the longest CONTENT_LENGTH the body limit allows: a block that passes here fits then.
      */
     @Override
-    public PreparedHead prepare(HttpRequest request, ClientInfo client) {
-        boolean chunked = HttpUtil.isTransferEncodingChunked(request);
-        UwsgiVars vars = new UwsgiVars(request, client, chunked ? maxBodySize : HttpUtil.getContentLength(request, -1L),
+    public PreparedHead prepare(UpstreamHead request, ClientInfo client) {
+        boolean chunked = request.request().chunked();
+        UwsgiVars vars = new UwsgiVars(request, client, chunked ? maxBodySize : request.request().contentLength(),
                 params, chunked);
         int size = vars.size();
         int limit = Math.min(settings.bufferSize(), UwsgiVars.MAX_BLOCK);

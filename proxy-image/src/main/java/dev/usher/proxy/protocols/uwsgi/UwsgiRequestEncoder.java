@@ -36,7 +36,7 @@ final class UwsgiRequestEncoder extends MessageToMessageEncoder<Object> {
     @Override
     protected void encode(ChannelHandlerContext ctx, Object msg, List<Object> out) {
         if (msg instanceof UwsgiVars vars) {
-            decoder.expectResponseTo(vars.request().method().equals(HttpMethod.HEAD));
+            decoder.expectResponseTo(vars.request().request().method().equals(HttpMethod.HEAD));
             if (vars.collectsBody()) {
                 waitingForBody = vars;
                 body = ctx.alloc().compositeBuffer(Integer.MAX_VALUE);

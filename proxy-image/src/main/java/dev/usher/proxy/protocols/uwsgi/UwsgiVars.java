@@ -1,29 +1,25 @@
 package dev.usher.proxy.protocols.uwsgi;
 
 import dev.usher.proxy.protocols.ClientInfo;
+import dev.usher.proxy.protocols.request.RequestHead;
+import dev.usher.proxy.protocols.request.UpstreamHead;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaders;
-import io.netty.handler.codec.http.HttpRequest;
 import io.netty.util.AsciiString;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.List;
 import java.util.Map;
 
 /**
  * The variables of one uwsgi request, as nginx's stock {@code uwsgi_params} sends them, and their encoding:
  * a 4-byte header ({@code modifier1}, u16le size of the block, {@code modifier2}) then each variable as
- * {@code u16le keylen, key, u16le vallen, value}. Text is Latin-1, one char per byte: Netty decodes header bytes
- * one to one, so the backend gets exactly the bytes the client sent.
+ * {@code u16le keylen, key, u16le vallen, value}. Header values are copied from the head's bytes, so the backend
+ * gets exactly the bytes the client sent; other text is Latin-1, one char per byte.
  *
  * <p>The block is written once, into an array sized from the values' lengths, when the request is prepared: its size
  * is checked there, and the encoder (and a retry) only copies it. Values are written from where they are (a slice of
- * the URI, of the Host header) rather than cut out as strings first.
+ * the URI, the field lines of the {@link UpstreamHead}) rather than cut out as strings first.
  */
 final class UwsgiVars {
     /** The largest vars block the 16-bit size field can describe. */
@@ -60,11 +56,12 @@ final class UwsgiVars {
         }
     }
 
-    private static final AsciiString TRANSFER_ENCODING = HttpHeaderNames.TRANSFER_ENCODING;
-    private static final AsciiString COOKIE = HttpHeaderNames.COOKIE;
-    private static final AsciiString HOST = HttpHeaderNames.HOST;
+    private static final byte[] TRANSFER_ENCODING_NAME = ascii("transfer-encoding");
+    private static final byte[] COOKIE_NAME = ascii("cookie");
+    private static final byte[] HOST_NAME = ascii("host");
+    private static final byte[] CONTENT_TYPE_NAME = ascii("content-type");
 
-    private final HttpRequest request;
+    private final UpstreamHead request;
     private final ClientInfo client;
     private final byte[] params;
     private final boolean collectsBody;
@@ -75,7 +72,7 @@ final class UwsgiVars {
      * @param params the configured extra vars, already encoded ({@link #encodeParams})
      * @param chunked whether the body is chunked: its length is known only at its end
      */
-    UwsgiVars(HttpRequest request, ClientInfo client, long contentLength, byte[] params, boolean chunked) {
+    UwsgiVars(UpstreamHead request, ClientInfo client, long contentLength, byte[] params, boolean chunked) {
         this.request = request;
         this.client = client;
         this.params = params;
@@ -98,7 +95,7 @@ final class UwsgiVars {
         return collectsBody;
     }
 
-    HttpRequest request() {
+    UpstreamHead request() {
         return request;
     }
 
@@ -126,33 +123,30 @@ final class UwsgiVars {
         return b.bytes;
     }
 
-    private static Block write(HttpRequest request, ClientInfo client, String contentLength, byte[] params) {
-        HttpHeaders h = request.headers();
-        List<Map.Entry<CharSequence, CharSequence>> headers = new ArrayList<>(h.size());
-        CharSequence host = null;
-        CharSequence contentType = null;
+    private static Block write(UpstreamHead head, ClientInfo client, String contentLength, byte[] params) {
+        RequestHead request = head.request();
+        int n = head.fieldCount();
+        int hostField = -1;
+        int contentTypeField = -1;
         int headerBytes = 0;
         // A bit per name's case-insensitive hash: no bit set twice means no name repeats, and no pairs to compare.
         long names = 0;
         boolean repeats = false;
-        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = h.iteratorCharSequence(); it.hasNext(); ) {
-            Map.Entry<CharSequence, CharSequence> e = it.next();
-            headers.add(e);
-            headerBytes += HEADER_OVERHEAD + e.getKey().length() + e.getValue().length();
-            long bit = 1L << AsciiString.hashCode(e.getKey());
+        for (int f = 0; f < n; f++) {
+            headerBytes += HEADER_OVERHEAD + head.nameEnd(f) - head.nameStart(f) + head.valueEnd(f) - head.valueStart(f);
+            long bit = 1L << head.nameHash(f);
             repeats |= (names & bit) != 0;
             names |= bit;
-            // The first of each, as HttpHeaders.get gives it.
-            if (host == null && AsciiString.contentEqualsIgnoreCase(e.getKey(), HOST)) {
-                host = e.getValue();
-            } else if (contentType == null && AsciiString.contentEqualsIgnoreCase(e.getKey(), HttpHeaderNames.CONTENT_TYPE)) {
-                contentType = e.getValue();
+            // The first of each.
+            if (hostField < 0 && head.nameIs(f, HOST_NAME)) {
+                hostField = f;
+            } else if (contentTypeField < 0 && head.nameIs(f, CONTENT_TYPE_NAME)) {
+                contentTypeField = f;
             }
         }
-        if (contentType == null) {
-            contentType = "";
-        }
-        String uri = request.uri();
+        CharSequence host = hostField < 0 ? null : value(head, hostField);
+        CharSequence contentType = contentTypeField < 0 ? "" : value(head, contentTypeField);
+        String uri = request.target();
         int q = uri.indexOf('?');
         int pathEnd = q < 0 ? uri.length() : q;
         String decodedPath = needsDecoding(uri, pathEnd) ? normalize(percentDecode(uri.substring(0, pathEnd))) : null;
@@ -161,7 +155,7 @@ final class UwsgiVars {
         CharSequence serverName = host == null || host.length() == 0 ? client.local().getAddress().getHostAddress() : host;
         int serverNameEnd = host == null || host.length() == 0 ? serverName.length() : hostnameEnd(host);
         AsciiString method = request.method().asciiName();
-        String protocol = request.protocolVersion().text();
+        String protocol = request.versionText();
         boolean https = "https".equals(client.scheme());
 
         Block b = new Block(FIXED_KEYS + (uri.length() - queryStart) + method.length() + contentType.length()
@@ -189,7 +183,7 @@ final class UwsgiVars {
         b.var(SERVER_PORT, client.localPort());
         b.var(SERVER_NAME, serverName, 0, serverNameEnd);
         b.raw(params);
-        writeHeaders(b, headers, repeats);
+        writeHeaders(b, head, repeats);
         return b;
     }
 
@@ -197,42 +191,49 @@ final class UwsgiVars {
      * HTTP_ + name, upper case, '-' as '_'. Repeats are joined as RFC 9110 allows, cookies with "; " as RFC 6265
      * wants (nginx sends one var per line and the WSGI environ keeps only the last).
      */
-    private static void writeHeaders(Block b, List<Map.Entry<CharSequence, CharSequence>> headers, boolean repeats) {
-        int n = headers.size();
+    private static void writeHeaders(Block b, UpstreamHead head, boolean repeats) {
+        int n = head.fieldCount();
         for (int i = 0; i < n; i++) {
-            CharSequence name = headers.get(i).getKey();
-            if (AsciiString.contentEqualsIgnoreCase(name, TRANSFER_ENCODING) || repeats && seenBefore(headers, name, i)) {
+            if (head.nameIs(i, TRANSFER_ENCODING_NAME) || repeats && seenBefore(head, i)) {
                 continue; // the body reaches uWSGI whole, with CONTENT_LENGTH: it is not chunked any more
             }
-            int valuesSize = headers.get(i).getValue().length();
+            int valuesSize = head.valueEnd(i) - head.valueStart(i);
             int count = 1;
             for (int j = i + 1; repeats && j < n; j++) {
-                if (AsciiString.contentEqualsIgnoreCase(headers.get(j).getKey(), name)) {
-                    valuesSize += headers.get(j).getValue().length();
+                if (head.sameName(i, j)) {
+                    valuesSize += head.valueEnd(j) - head.valueStart(j);
                     count++;
                 }
             }
-            String separator = AsciiString.contentEqualsIgnoreCase(name, COOKIE) ? "; " : ", ";
-            b.headerName(name);
+            String separator = head.nameIs(i, COOKIE_NAME) ? "; " : ", ";
+            b.headerName(head.array(i), head.nameStart(i), head.nameEnd(i));
             b.u16(valuesSize + (count - 1) * separator.length());
-            b.latin1(headers.get(i).getValue());
+            b.value(head, i);
             for (int j = i + 1; count > 1; j++) {
-                if (AsciiString.contentEqualsIgnoreCase(headers.get(j).getKey(), name)) {
+                if (head.sameName(i, j)) {
                     b.latin1(separator);
-                    b.latin1(headers.get(j).getValue());
+                    b.value(head, j);
                     count--;
                 }
             }
         }
     }
 
-    private static boolean seenBefore(List<Map.Entry<CharSequence, CharSequence>> headers, CharSequence name, int index) {
+    private static boolean seenBefore(UpstreamHead head, int index) {
         for (int j = 0; j < index; j++) {
-            if (AsciiString.contentEqualsIgnoreCase(headers.get(j).getKey(), name)) {
+            if (head.sameName(j, index)) {
                 return true;
             }
         }
         return false;
+    }
+
+    private static AsciiString value(UpstreamHead head, int f) {
+        return new AsciiString(head.array(f), head.valueStart(f), head.valueEnd(f) - head.valueStart(f), false);
+    }
+
+    private static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
     }
 
     /** A fixed key with its u16le length in front. */
@@ -271,23 +272,23 @@ final class UwsgiVars {
             latin1(value);
         }
 
-        void headerName(CharSequence name) {
-            u16(5 + name.length());
+        void headerName(byte[] src, int start, int end) {
+            u16(5 + end - start);
             bytes[size++] = 'H';
             bytes[size++] = 'T';
             bytes[size++] = 'T';
             bytes[size++] = 'P';
             bytes[size++] = '_';
-            if (name instanceof AsciiString a) {
-                byte[] src = a.array();
-                for (int i = a.arrayOffset(), end = i + a.length(); i < end; i++) {
-                    bytes[size++] = KEY_BYTE[src[i] & 0xFF];
-                }
-            } else {
-                for (int i = 0; i < name.length(); i++) {
-                    bytes[size++] = KEY_BYTE[latin1(name.charAt(i)) & 0xFF];
-                }
+            for (int i = start; i < end; i++) {
+                bytes[size++] = KEY_BYTE[src[i] & 0xFF];
             }
+        }
+
+        /** A field's value, as its bytes came. */
+        void value(UpstreamHead head, int f) {
+            int n = head.valueEnd(f) - head.valueStart(f);
+            System.arraycopy(head.array(f), head.valueStart(f), bytes, size, n);
+            size += n;
         }
 
         void raw(byte[] b) {

@@ -5,15 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.usher.proxy.config.UwsgiSettings;
 import dev.usher.proxy.protocols.ClientInfo;
 import dev.usher.proxy.protocols.HttpBackend;
+import dev.usher.proxy.protocols.request.UpstreamHead;
+import dev.usher.proxy.testing.RequestHeads;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.DefaultHttpContent;
-import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
-import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -32,8 +30,13 @@ class UwsgiRequestEncoderTest {
             new UwsgiRequestEncoder(SETTINGS, HttpBackend.responseDecoder(8192)));
 
     /** The vars block as the proxy writes it: prepared once by the backend protocol. */
-    private static Object head(HttpRequest request) {
+    private static Object head(UpstreamHead request) {
         return new UwsgiBackend(SETTINGS, 16384, 10 << 20).prepare(request, CLIENT).message();
+    }
+
+    /** A request head as the proxy reads it, with nothing dropped or added. */
+    private static UpstreamHead request(String raw) {
+        return UpstreamHead.from(RequestHeads.parse(raw)).build();
     }
 
     @AfterEach
@@ -43,9 +46,9 @@ class UwsgiRequestEncoderTest {
 
     @Test
     void encodesHeaderVarsAndBody() {
-        HttpRequest request = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, "/caf%C3%A9/x?q=1&r=%20");
-        request.headers().add("Host", "shop.example:8080").add("Content-Length", "5").add("Content-Type", "text/plain")
-                .add("X-Multi", "a").add("X-Multi", "b").add("Cookie", "a=1").add("Cookie", "b=2");
+        UpstreamHead request = request("POST /caf%C3%A9/x?q=1&r=%20 HTTP/1.1\r\nHost: shop.example:8080\r\n"
+                + "Content-Length: 5\r\nContent-Type: text/plain\r\nX-Multi: a\r\nX-Multi: b\r\nCookie: a=1\r\n"
+                + "Cookie: b=2\r\n\r\n");
         channel.writeOutbound(head(request), new DefaultLastHttpContent(Unpooled.copiedBuffer("hello", StandardCharsets.US_ASCII)));
 
         ByteBuf packet = nextNonEmpty();
@@ -82,8 +85,7 @@ class UwsgiRequestEncoderTest {
 
     @Test
     void chunkedBodyIsCollectedAndSentWithItsTotalLength() {
-        HttpRequest request = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, "/upload");
-        request.headers().add("Host", "a").add("Transfer-Encoding", "chunked");
+        UpstreamHead request = request("POST /upload HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n");
         channel.writeOutbound(head(request));
         assertThat(nextNonEmpty()).as("nothing is sent before the length is known").isNull();
         channel.writeOutbound(new DefaultHttpContent(Unpooled.copiedBuffer("abc", StandardCharsets.US_ASCII)));
@@ -102,8 +104,7 @@ class UwsgiRequestEncoderTest {
     /** With buffering.request the proxy knows the length first: the vars go at once and each piece follows as sent. */
     @Test
     void aChunkedBodyReadWholeByTheProxyStreamsWithItsLength() {
-        HttpRequest request = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, "/upload");
-        request.headers().add("Host", "a").add("Transfer-Encoding", "chunked");
+        UpstreamHead request = request("POST /upload HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n");
         Object head = new UwsgiBackend(SETTINGS, 16384, 10 << 20).withBodyLength(head(request), 7);
         channel.writeOutbound(head);
         ByteBuf packet = nextNonEmpty();
@@ -123,8 +124,7 @@ class UwsgiRequestEncoderTest {
 
     @Test
     void bodilessRequestSendsAnEmptyContentLength() {
-        HttpRequest request = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/");
-        request.headers().add("Host", "a");
+        UpstreamHead request = request("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
         channel.writeOutbound(head(request), LastHttpContent.EMPTY_LAST_CONTENT);
         ByteBuf packet = nextNonEmpty();
         packet.skipBytes(4);
@@ -135,8 +135,7 @@ class UwsgiRequestEncoderTest {
     /** SERVER_NAME is the Host without its port (an IPv6 literal keeps its brackets), or the address connected to. */
     @Test
     void serverNameAndPathComeFromTheHostAndTheUri() {
-        HttpRequest v6 = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/a/b.c?x=1&y");
-        v6.headers().add("Host", "[::1]:8080").add("Content-Type", "").add("content-type", "text/plain");
+        UpstreamHead v6 = request("GET /a/b.c?x=1&y HTTP/1.1\r\nHost: [::1]:8080\r\nContent-Type:\r\ncontent-type: text/plain\r\n\r\n");
         channel.writeOutbound(head(v6), LastHttpContent.EMPTY_LAST_CONTENT);
         ByteBuf packet = nextNonEmpty();
         packet.skipBytes(4);
@@ -147,7 +146,7 @@ class UwsgiRequestEncoderTest {
         packet.release();
         readBody().release();
 
-        HttpRequest noHost = new DefaultHttpRequest(HttpVersion.HTTP_1_0, HttpMethod.GET, "/x//y/../z");
+        UpstreamHead noHost = request("GET /x//y/../z HTTP/1.0\r\n\r\n");
         channel.writeOutbound(head(noHost), LastHttpContent.EMPTY_LAST_CONTENT);
         packet = nextNonEmpty();
         packet.skipBytes(4);
@@ -160,16 +159,14 @@ class UwsgiRequestEncoderTest {
     void varsOverTheBufferSizeAreRefusedNamingTheSetting() {
         UwsgiBackend backend = new UwsgiBackend(new UwsgiSettings(0, 1024, Map.of()), 16384, 10 << 20);
         ClientInfo client = CLIENT;
-        HttpRequest small = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/");
-        small.headers().add("Host", "a");
+        UpstreamHead small = request("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
         assertThat(backend.prepare(small, client).refusal()).isNull();
 
-        HttpRequest big = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/");
-        big.headers().add("Host", "a").add("X-Big", "x".repeat(2000));
+        UpstreamHead big = request("GET / HTTP/1.1\r\nHost: a\r\nX-Big: " + "x".repeat(2000) + "\r\n\r\n");
         assertThat(backend.prepare(big, client).refusal()).contains("upstream.uwsgi.bufferSize").contains("--buffer-size");
 
-        HttpRequest huge = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/");
-        huge.headers().add("Host", "a").add("X-A", "x".repeat(40000)).add("X-B", "y".repeat(40000));
+        UpstreamHead huge = request("GET / HTTP/1.1\r\nHost: a\r\nX-A: " + "x".repeat(40000) + "\r\nX-B: "
+                + "y".repeat(40000) + "\r\n\r\n");
         assertThat(new UwsgiBackend(new UwsgiSettings(0, 65535, Map.of()), 131072, 10 << 20).prepare(huge, client).refusal())
                 .contains("65535");
     }
