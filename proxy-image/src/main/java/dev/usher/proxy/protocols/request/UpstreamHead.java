@@ -2,10 +2,10 @@ package dev.usher.proxy.protocols.request;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
 import io.netty.util.AsciiString;
-import io.netty.util.concurrent.FastThreadLocal;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 
 /**
  * The request head as it goes to a backend: the client's field lines that are kept, as they came (case, order,
@@ -13,51 +13,114 @@ import java.util.Arrays;
  * the request is sent: as HTTP/1.1 bytes by {@link #encode}, or in a protocol's own encoding from
  * {@link #fieldCount()} and each field's name and value.
  *
- * <p>What it holds is what the HTTP path needs, nothing more per request: which client lines are dropped (a bit
- * each), and the added lines as the bytes they go on the wire as. The per-field offsets that other protocols read
- * are worked out on their first use.
+ * <p>What it holds per request is only what was decided: which client lines are dropped (a bit each) and the request
+ * id. The proxy's own lines are written from that, and from the head, when the head is written ({@link AddedLines});
+ * the per-field offsets that other protocols read are worked out on their first use.
  */
 public final class UpstreamHead {
     private static final byte[] HTTP_1_1 = " HTTP/1.1\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
     private static final short CRLF = ('\r' << 8) | '\n';
+    /** Room for the lines the proxy adds, so that the buffer is not grown while the head is written. */
+    private static final int ADDED = 224;
+
+    /** Writes the lines the proxy adds to a head, from the head and what was decided for it: the proxy's policy. */
+    public interface AddedLines {
+        void write(UpstreamHead head, ByteBuf out);
+    }
 
     private final RequestHead request;
+    private final String clientIp;
+    private final AddedLines lines;
     private final long droppedLow;
     /** The drop bits of fields 64 and on; null for a head with no more than 64 fields. */
     private final long[] droppedHigh;
-    /** The added lines, each {@code name: value CRLF}. */
-    private final byte[] added;
-    /** The request id's place: a client field's index, or, when negative, -1 - its value's start in {@link #added}. */
-    private final int requestIdAt;
-    private final int requestIdLength;
-    /** Per field: 0 for the client's bytes, 1 for the added ones; name start, name end, value start, value end. */
+    /** The client's field line that carries the request id, or -1 when the proxy made one from these bits. */
+    private final int requestIdField;
+    private final long idHigh;
+    private final long idLow;
+    /** The added lines as bytes, and per field: 0 for the client's bytes, 1 for the added ones; name start, name
+     * end, value start, value end. Worked out on first use, by protocols that read fields one by one. */
+    private byte[] added;
     private int[] fields;
     private int fieldCount = -1;
 
-    private UpstreamHead(RequestHead request, long droppedLow, long[] droppedHigh, byte[] added, int requestIdAt,
-                         int requestIdLength) {
-        this.request = request;
-        this.droppedLow = droppedLow;
-        this.droppedHigh = droppedHigh;
-        this.added = added;
-        this.requestIdAt = requestIdAt;
-        this.requestIdLength = requestIdLength;
+    private UpstreamHead(Builder b) {
+        this.request = b.request;
+        this.clientIp = b.clientIp;
+        this.lines = b.lines;
+        this.droppedLow = b.droppedLow;
+        this.droppedHigh = b.droppedHigh;
+        this.requestIdField = b.requestIdField;
+        this.idHigh = b.idHigh;
+        this.idLow = b.idLow;
     }
 
-    /** Starts from every line of {@code request}; the builder drops some and adds others. */
-    public static Builder from(RequestHead request) {
-        return new Builder(request);
+    /**
+     * Starts from every line of {@code request}; the builder drops some, and {@code lines} writes the proxy's own
+     * (a constant: nothing is made per request for them until they are written).
+     */
+    public static Builder from(RequestHead request, String clientIp, AddedLines lines) {
+        return new Builder(request, clientIp, lines);
     }
 
     public RequestHead request() {
         return request;
     }
 
-    /** The request id the backend gets (the client's, or one the proxy made), for the access log; null if none. */
+    /** The client's address, for the line that forwards it. */
+    public String clientIp() {
+        return clientIp;
+    }
+
+    /** The request id the backend gets (the client's, or one the proxy made), for the access log. */
     public CharSequence requestId() {
-        return requestIdAt == Integer.MIN_VALUE ? null : requestIdAt >= 0 ? request.value(requestIdAt)
-                : new AsciiString(added, -1 - requestIdAt, requestIdLength, false);
+        if (requestIdField >= 0) {
+            return request.value(requestIdField);
+        }
+        byte[] id = new byte[32];
+        hex(idHigh, id, 0);
+        hex(idLow, id, 16);
+        return new AsciiString(id, false);
+    }
+
+    /** Whether the proxy made the request id: it is then one of the added lines. */
+    public boolean requestIdMade() {
+        return requestIdField < 0;
+    }
+
+    /** Writes the request id the proxy made, 32 lower-case hex digits. */
+    public void writeRequestId(ByteBuf out) {
+        writeHex(out, idHigh);
+        writeHex(out, idLow);
+    }
+
+    private static void writeHex(ByteBuf out, long v) {
+        for (int i = 0; i < 16; i++) {
+            out.writeByte(HEX[(int) (v >>> (60 - 4 * i)) & 0xf]);
+        }
+    }
+
+    private static void hex(long v, byte[] out, int at) {
+        for (int i = 0; i < 16; i++) {
+            out[at + i] = HEX[(int) (v >>> (60 - 4 * i)) & 0xf];
+        }
+    }
+
+    /** Starts a line the proxy adds: the field's name in lower case, a colon and a space. */
+    public static void writeName(ByteBuf out, RequestField kind) {
+        out.writeBytes(kind.lowerName()).writeShort((':' << 8) | ' ');
+    }
+
+    /** Writes the value of the client's field line {@code field}, as it came. */
+    public void writeValueOf(ByteBuf out, int field) {
+        int start = request.valueStart(field);
+        out.writeBytes(request.bytes(), start, request.valueEnd(field) - start);
+    }
+
+    /** Ends a line the proxy adds. */
+    public static void writeLineEnd(ByteBuf out) {
+        out.writeShort(CRLF);
     }
 
     private boolean dropped(int field) {
@@ -67,7 +130,7 @@ public final class UpstreamHead {
 
     /** The head as HTTP/1.1 bytes: the request line, each field line, the empty line. */
     public ByteBuf encode(ByteBufAllocator alloc) {
-        ByteBuf out = alloc.buffer(request.size() + added.length + 16);
+        ByteBuf out = alloc.buffer(request.size() + ADDED);
         request.writeRequestLine(out);
         out.writeBytes(HTTP_1_1);
         byte[] bytes = request.bytes();
@@ -77,7 +140,8 @@ public final class UpstreamHead {
                 out.writeBytes(bytes, start, request.valueEnd(i) - start).writeShort(CRLF);
             }
         }
-        return out.writeBytes(added).writeShort(CRLF);
+        lines.write(this, out);
+        return out.writeShort(CRLF);
     }
 
     public int fieldCount() {
@@ -111,6 +175,9 @@ public final class UpstreamHead {
         if (fields != null) {
             return fields;
         }
+        ByteBuf written = Unpooled.buffer(ADDED);
+        lines.write(this, written);
+        added = ByteBufUtil.getBytes(written);
         int count = 0;
         for (int i = 0; i < request.fieldCount(); i++) {
             count += dropped(i) ? 0 : 1;
@@ -195,34 +262,21 @@ public final class UpstreamHead {
         return b >= 'A' && b <= 'Z' ? (byte) (b + ('a' - 'A')) : b;
     }
 
-    /**
-     * Where a builder writes the added lines, one per event loop: {@link Builder#build} copies out the bytes, in an
-     * array of their size, so a request does not pay for the room a longer one would need.
-     */
-    private static final FastThreadLocal<byte[][]> SCRATCH = new FastThreadLocal<>() {
-        @Override
-        protected byte[][] initialValue() {
-            return new byte[][] {new byte[512]};
-        }
-    };
-
-    /**
-     * What a head is made of: the client's lines less those dropped, then lines added, in the order added. Used on
-     * one thread, from {@link #from} to {@link #build}, with nothing else built in between.
-     */
+    /** The client's lines to drop, and the request id. Used from {@link #from} to {@link #build}. */
     public static final class Builder {
         private final RequestHead request;
+        private final String clientIp;
+        private final AddedLines lines;
         private long droppedLow;
         private long[] droppedHigh;
-        private final byte[][] scratch = SCRATCH.get();
-        private byte[] added = scratch[0];
-        private int size;
-        private int valueStart;
-        private int requestIdAt = Integer.MIN_VALUE;
-        private int requestIdLength;
+        private int requestIdField = -1;
+        private long idHigh;
+        private long idLow;
 
-        Builder(RequestHead request) {
+        Builder(RequestHead request, String clientIp, AddedLines lines) {
             this.request = request;
+            this.clientIp = clientIp;
+            this.lines = lines;
         }
 
         public Builder drop(int field) {
@@ -237,79 +291,22 @@ public final class UpstreamHead {
             return this;
         }
 
-        /** Starts a line of the field {@code kind}, named in lower case. */
-        public Builder name(RequestField kind) {
-            byte[] name = kind.lowerName();
-            room(name.length + 2);
-            System.arraycopy(name, 0, added, size, name.length);
-            size += name.length;
-            added[size++] = ':';
-            added[size++] = ' ';
-            valueStart = size;
-            return this;
-        }
-
-        /** Appends to the value of the line being written. */
-        public Builder value(CharSequence s) {
-            int n = s.length();
-            room(n);
-            for (int i = 0; i < n; i++) {
-                char c = s.charAt(i);
-                added[size++] = (byte) (c <= 0xFF ? c : '?');
-            }
-            return this;
-        }
-
-        /** Appends the value of the client's field line {@code field}, as it came. */
-        public Builder valueOf(int field) {
-            int start = request.valueStart(field);
-            int n = request.valueEnd(field) - start;
-            room(n);
-            System.arraycopy(request.bytes(), start, added, size, n);
-            size += n;
-            return this;
-        }
-
-        /** Appends {@code v} as 16 lower-case hex digits. */
-        public Builder hex(long v) {
-            room(16);
-            for (int i = 0; i < 16; i++) {
-                added[size++] = HEX[(int) (v >>> (60 - 4 * i)) & 0xf];
-            }
-            return this;
-        }
-
-        /** Ends the line being written. */
-        public Builder end() {
-            room(2);
-            added[size++] = '\r';
-            added[size++] = '\n';
-            return this;
-        }
-
-        /** Ends the line being written, whose value is the request id. */
-        public Builder endRequestId() {
-            requestIdAt = -1 - valueStart;
-            requestIdLength = size - valueStart;
-            return end();
-        }
-
         /** The client's field line {@code field} carries the request id. */
         public Builder requestId(int field) {
-            requestIdAt = field;
+            requestIdField = field;
             return this;
         }
 
-        private void room(int n) {
-            if (size + n > added.length) {
-                added = Arrays.copyOf(added, Math.max(size + n, 2 * added.length));
-                scratch[0] = added;
-            }
+        /** The proxy makes the request id from these 128 bits, written as hex. */
+        public Builder requestId(long high, long low) {
+            requestIdField = -1;
+            idHigh = high;
+            idLow = low;
+            return this;
         }
 
         public UpstreamHead build() {
-            return new UpstreamHead(request, droppedLow, droppedHigh, Arrays.copyOf(added, size), requestIdAt,
-                    requestIdLength);
+            return new UpstreamHead(this);
         }
     }
 }

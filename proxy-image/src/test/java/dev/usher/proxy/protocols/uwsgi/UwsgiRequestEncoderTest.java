@@ -36,7 +36,7 @@ class UwsgiRequestEncoderTest {
 
     /** A request head as the proxy reads it, with nothing dropped or added. */
     private static UpstreamHead request(String raw) {
-        return UpstreamHead.from(RequestHeads.parse(raw)).build();
+        return UpstreamHead.from(RequestHeads.parse(raw), CLIENT.remoteIp(), (head, out) -> { }).build();
     }
 
     @AfterEach
