@@ -1,5 +1,6 @@
 package dev.usher.proxy.protocols.request;
 
+import dev.usher.proxy.protocols.AsciiCase;
 import java.nio.charset.StandardCharsets;
 
 /** The request fields the proxy acts on, recognised once per line, when the head is read. */
@@ -62,23 +63,10 @@ public enum RequestField {
             return OTHER;
         }
         for (RequestField k : BY_LENGTH[length]) {
-            if (equalsLowerCase(buf, start, k.name)) {
+            if (AsciiCase.equalsLower(buf, start, k.name)) {
                 return k;
             }
         }
         return OTHER;
-    }
-
-    private static boolean equalsLowerCase(byte[] buf, int start, byte[] lower) {
-        for (int i = 0; i < lower.length; i++) {
-            byte b = buf[start + i];
-            if (b >= 'A' && b <= 'Z') {
-                b += 'a' - 'A';
-            }
-            if (b != lower[i]) {
-                return false;
-            }
-        }
-        return true;
     }
 }

@@ -1,5 +1,6 @@
 package dev.usher.proxy.protocols.request;
 
+import dev.usher.proxy.protocols.AsciiCase;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
@@ -233,13 +234,7 @@ public final class UpstreamHead {
         if (nameEnd(f) - start != lower.length) {
             return false;
         }
-        byte[] a = array(f);
-        for (int i = 0; i < lower.length; i++) {
-            if (lowerCase(a[start + i]) != lower[i]) {
-                return false;
-            }
-        }
-        return true;
+        return AsciiCase.equalsLower(array(f), start, lower);
     }
 
     /** Whether fields {@code f} and {@code g} have the same name, whatever its case. */
@@ -251,15 +246,11 @@ public final class UpstreamHead {
         byte[] a = array(f);
         byte[] c = array(g);
         for (int i = 0; i < length; i++) {
-            if (lowerCase(a[nameStart(f) + i]) != lowerCase(c[nameStart(g) + i])) {
+            if (AsciiCase.lower(a[nameStart(f) + i]) != AsciiCase.lower(c[nameStart(g) + i])) {
                 return false;
             }
         }
         return true;
-    }
-
-    private static byte lowerCase(byte b) {
-        return b >= 'A' && b <= 'Z' ? (byte) (b + ('a' - 'A')) : b;
     }
 
     /** The client's lines to drop, and the request id. Used from {@link #from} to {@link #build}. */

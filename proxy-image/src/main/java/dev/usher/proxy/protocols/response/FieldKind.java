@@ -1,5 +1,6 @@
 package dev.usher.proxy.protocols.response;
 
+import dev.usher.proxy.protocols.AsciiCase;
 /** The response fields the proxy acts on, recognised once, when their line is read. */
 public enum FieldKind {
     OTHER(null, false),
@@ -34,23 +35,10 @@ public enum FieldKind {
         int length = end - start;
         for (int k = 1; k < VALUES.length; k++) {
             byte[] n = VALUES[k].name;
-            if (n.length == length && equalsLowerCase(buf, start, n)) {
+            if (n.length == length && AsciiCase.equalsLower(buf, start, n)) {
                 return VALUES[k];
             }
         }
         return OTHER;
-    }
-
-    private static boolean equalsLowerCase(byte[] buf, int start, byte[] lower) {
-        for (int i = 0; i < lower.length; i++) {
-            byte b = buf[start + i];
-            if (b >= 'A' && b <= 'Z') {
-                b += 'a' - 'A';
-            }
-            if (b != lower[i]) {
-                return false;
-            }
-        }
-        return true;
     }
 }
