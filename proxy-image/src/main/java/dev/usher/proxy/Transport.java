@@ -24,7 +24,7 @@ import java.util.function.Function;
 
 /**
  * The socket I/O of the event loops: io_uring, epoll or Java NIO; the rest of the proxy does not care which.
- * io_uring is preferred because it takes a sixth to a quarter less CPU per proxied request than epoll here
+ * io_uring is preferred because it takes up to a quarter less CPU per proxied request than epoll here
  * (bench/proxy-optimisations.md): reads and writes are submitted and completed through shared rings, so the loop
  * wakes and enters the kernel less often. Container runtimes' default seccomp profiles (containerd 2, Docker) refuse
  * io_uring; {@code auto} then falls back to epoll, and {@link #fallbackReason} says why.
