@@ -6,6 +6,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.util.AsciiString;
+import io.netty.util.concurrent.FastThreadLocal;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -29,6 +30,17 @@ public final class UpstreamHead {
     public interface AddedLines {
         void write(UpstreamHead head, ByteBuf out);
     }
+
+    /**
+     * Where the added lines are written before they are copied into an array of their size: one buffer per event
+     * loop, as a buffer per request was 250 bytes of garbage on every uwsgi request.
+     */
+    private static final FastThreadLocal<ByteBuf> ADDED_SCRATCH = new FastThreadLocal<>() {
+        @Override
+        protected ByteBuf initialValue() {
+            return Unpooled.buffer(ADDED);
+        }
+    };
 
     private final RequestHead request;
     private final String clientIp;
@@ -176,7 +188,7 @@ public final class UpstreamHead {
         if (fields != null) {
             return fields;
         }
-        ByteBuf written = Unpooled.buffer(ADDED);
+        ByteBuf written = ADDED_SCRATCH.get().clear();
         lines.write(this, written);
         added = ByteBufUtil.getBytes(written);
         int count = 0;
