@@ -69,6 +69,18 @@ class PipeliningTest {
         assertThat(backend.seen()).as("requests past the limit are not forwarded").hasSize(limit);
     }
 
+    /** A bad chunk in the last allowed request's body is that request's refusal, not one more request to ignore. */
+    @Test
+    void aBadBodyInTheLastAllowedRequestIsAnswered() throws Exception {
+        try (ProxyFixture proxy = new ProxyFixture(List.of(backend.hostPort()), "limits: {maxRequestsPerConnection: 1}");
+             RawHttp client = new RawHttp(proxy.port())) {
+            client.send("POST /up HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhelloXX\r\n");
+            assertThat(client.readResponse()).startsWith("HTTP/1.1 400 ").containsIgnoringCase("connection: close");
+            assertThat(client.closedByServer()).isTrue();
+        }
+        assertThat(backend.seen()).as("the backend never read a whole request").isEmpty();
+    }
+
     private static CompletableFuture<Void> sendPipelined(RawHttp client, int n) {
         return CompletableFuture.runAsync(() -> {
             StringBuilder batch = new StringBuilder();
