@@ -47,6 +47,12 @@ class BadInputTest {
         assertAnsweredAndClosed("GARBAGE\r\n\r\n", 400);
     }
 
+    /** An empty method is no method: refused like any other bad request line, not dropped with the connection. */
+    @Test
+    void requestLineWithoutAMethodIs400() throws Exception {
+        assertAnsweredAndClosed(" /hello HTTP/1.1\r\nHost: a\r\n\r\n", 400);
+    }
+
     @Test
     void invalidHeaderIs400() throws Exception {
         assertAnsweredAndClosed("GET /hello HTTP/1.1\r\nHost: a\r\nBad Header: x\r\n\r\n", 400);

@@ -299,7 +299,9 @@ final class HeadScanner implements ByteScanner {
 
     private void method(byte b) {
         if (b == SP) {
-            if (methodLength == 3 && priMatched == 3) {
+            if (methodLength == 0) {
+                fail(HttpResponseStatus.BAD_REQUEST, "request line starting with a space: no method");
+            } else if (methodLength == 3 && priMatched == 3) {
                 fail(HttpResponseStatus.BAD_REQUEST, "HTTP/2 connection preface on an HTTP/1.1 port");
             } else {
                 state = State.TARGET;
