@@ -84,6 +84,22 @@ class BadInputTest {
         }
     }
 
+    /**
+     * Chunk extensions and trailer fields are framing, dropped on the way up: the body limit does not count them, so
+     * they have limits of their own (the request line's, the header section's), or a client could stream them forever.
+     */
+    @Test
+    void anEndlessChunkExtensionOrTrailerSectionIs400() throws Exception {
+        for (String framing : List.of("5;a=" + "b".repeat(16_384), "0\r\n" + "X-T: t\r\n".repeat(2048))) {
+            try (RawHttp client = new RawHttp(proxy.port())) {
+                String response = client.send("POST /upload HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+                        + framing).readResponse();
+                assertThat(response).as(framing.substring(0, 5)).startsWith("HTTP/1.1 400").containsIgnoringCase("connection: close");
+                assertThat(client.closedByServer()).isTrue();
+            }
+        }
+    }
+
     @Test
     void contentLengthWithTransferEncodingIs400() throws Exception {
         assertAnsweredAndClosed("POST /upload HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\n"

@@ -9,6 +9,8 @@ import io.netty.handler.codec.http.HttpResponseStatus;
  * quoted-string value; CR only before LF; no folded trailer lines. It stops where chunk data starts:
  * {@link RequestDecoder} passes the data on itself ({@link #dataRemaining}, {@link #dataTaken}), and drops the
  * framing, extensions and trailer fields, as nginx does: the body goes upstream in chunks of the proxy's own.
+ * Framing bytes are not body bytes, so the body limit does not bound them: a size line (extensions included) may
+ * be as long as a request line, and the trailer section as large as a header section.
  */
 final class ChunkScanner implements ByteScanner {
     private static final int MAX_SIZE_DIGITS = 15;
@@ -16,11 +18,20 @@ final class ChunkScanner implements ByteScanner {
     private enum State { SIZE, SIZE_WS, EXT_NAME_START, EXT_NAME, EXT_VALUE_START, EXT_VALUE, EXT_QUOTED, EXT_QUOTED_ESCAPE,
         EXT_AFTER, LINE_LF, DATA, DATA_CR, DATA_LF, TRAILER_START, TRAILER, TRAILER_LF, END_LF, DONE }
 
+    private final int maxLine;
+    private final int maxTrailer;
     private State state = State.SIZE;
+    /** Bytes of the size line being read (with the line end of the data before it), or of the trailer section. */
+    private int framingBytes;
     private int sizeDigits;
     private long size;
     private long remaining;
     private BadRequest failure;
+
+    ChunkScanner(int maxLine, int maxTrailer) {
+        this.maxLine = maxLine;
+        this.maxTrailer = maxTrailer;
+    }
 
     @Override
     public boolean done() {
@@ -56,6 +67,12 @@ final class ChunkScanner implements ByteScanner {
     }
 
     private void step(byte b) {
+        boolean trailer = state == State.TRAILER_START || state == State.TRAILER || state == State.TRAILER_LF
+                || state == State.END_LF;
+        if (++framingBytes > (trailer ? maxTrailer : maxLine)) {
+            fail(trailer ? "trailer section too large" : "chunk size line too long");
+            return;
+        }
         switch (state) {
             case SIZE -> {
                 int digit = Character.digit((char) (b & 0xff), 16);
@@ -199,6 +216,7 @@ final class ChunkScanner implements ByteScanner {
     }
 
     private void endOfSizeLine() {
+        framingBytes = 0;
         if (size == 0) {
             state = State.TRAILER_START;
         } else {

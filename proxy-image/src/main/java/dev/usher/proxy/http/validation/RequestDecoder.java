@@ -37,6 +37,8 @@ public final class RequestDecoder extends ByteToMessageDecoder {
     private enum State { HEAD, LENGTH, CHUNKED }
 
     private final HeadScanner scanner;
+    private final int maxInitialLineLength;
+    private final int maxHeaderSize;
     private final long headTimeoutNanos;
     private State state = State.HEAD;
     /** The body's framing while a chunked body is being read; null otherwise. */
@@ -51,6 +53,8 @@ public final class RequestDecoder extends ByteToMessageDecoder {
 
     public RequestDecoder(int maxInitialLineLength, int maxHeaderSize, Duration headTimeout) {
         this.scanner = new HeadScanner(maxInitialLineLength, maxHeaderSize);
+        this.maxInitialLineLength = maxInitialLineLength;
+        this.maxHeaderSize = maxHeaderSize;
         this.headTimeoutNanos = headTimeout.toNanos();
     }
 
@@ -126,7 +130,7 @@ public final class RequestDecoder extends ByteToMessageDecoder {
         }
         out.add(head);
         if (head.chunked()) {
-            chunks = new ChunkScanner();
+            chunks = new ChunkScanner(maxInitialLineLength, maxHeaderSize);
             state = State.CHUNKED;
         } else if (head.contentLength() > 0) {
             remaining = head.contentLength();
