@@ -76,6 +76,40 @@ class RequestForwardingTest {
         }
     }
 
+    /** Every Connection line counts, its tokens in any case and spacing; a line it names adds nothing to the proxy's. */
+    @Test
+    void everyFieldAnyConnectionLineNamesIsDropped() throws Exception {
+        try (ScriptedBackend backend = new ScriptedBackend();
+             ProxyFixture proxy = new ProxyFixture(List.of(backend.hostPort()), "")) {
+            backend.answer(Answer.of(OK));
+            try (RawHttp client = new RawHttp(proxy.port())) {
+                assertThat(client.send("""
+                        GET / HTTP/1.1\r
+                        x-one: 1\r
+                        Connection: X-One ,x-TWO\r
+                        Host: a\r
+                        X-Two: 2\r
+                        X-Three: 3\r
+                        X-Forwarded-For: 203.0.113.7\r
+                        Close: c\r
+                        connection: close, x-forwarded-for\r
+                        \r
+                        """).readResponse()).startsWith("HTTP/1.1 200");
+            }
+            assertThat(backend.requestHeads()).singleElement().asString().matches("""
+                    GET / HTTP/1.1\r
+                    Host: a\r
+                    X-Three: 3\r
+                    x-forwarded-for: 127.0.0.1\r
+                    x-forwarded-proto: http\r
+                    x-forwarded-host: a\r
+                    via: 1.1 usher\r
+                    x-request-id: [0-9a-f]{32}\r
+                    \r
+                    """);
+        }
+    }
+
     /** Past the 64th line as before it: each is kept or dropped on its own. */
     @ParameterizedTest
     @ValueSource(ints = {10, 100})

@@ -1,6 +1,6 @@
 package dev.usher.proxy.protocols.request;
 
-import dev.usher.proxy.protocols.response.ConnectionTokens;
+import dev.usher.proxy.http.validation.RequestCheck;
 import dev.usher.proxy.http.validation.Tokens;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -8,6 +8,8 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AsciiString;
 import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
+import java.util.Set;
 
 /**
  * A client's request head as it came: a copy of its bytes, where the request line's parts and each field line sit
@@ -47,6 +49,8 @@ public final class RequestHead {
     private boolean connectionNamesFields;
     private boolean expectContinue;
     private boolean upgradeField;
+    /** Per field, whether a Connection line names it; made on first use, when some line may. */
+    private boolean[] named;
 
     /**
      * @param bytes  the head, through its empty line; it becomes this head's own
@@ -329,12 +333,32 @@ public final class RequestHead {
         if (!connectionNamesFields) {
             return false;
         }
+        if (named == null) {
+            named = namedFields();
+        }
+        return named[field];
+    }
+
+    /**
+     * Which fields Connection names, worked out once per head: its tokens go into a set and each name is looked up.
+     * Comparing every field with every token instead lets a head of a few thousand of each, within the header limit,
+     * hold its event loop for tens of milliseconds per request.
+     */
+    private boolean[] namedFields() {
+        Set<AsciiString> tokens = new HashSet<>();
         for (int i = 0; i < fieldCount; i++) {
-            if (fields[5 * i] == RequestField.CONNECTION.ordinal() && ConnectionTokens.names(bytes, fields[5 * i + 3],
-                    fields[5 * i + 4], bytes, fields[5 * field + 1], fields[5 * field + 2])) {
-                return true;
+            if (fields[5 * i] == RequestField.CONNECTION.ordinal()) {
+                Tokens t = new Tokens(value(i));
+                while (t.next()) {
+                    tokens.add(AsciiString.of(t.text()).toLowerCase());
+                }
             }
         }
-        return false;
+        boolean[] out = new boolean[fieldCount];
+        for (int i = 0; i < fieldCount; i++) {
+            AsciiString name = name(i);
+            out[i] = tokens.contains(name.toLowerCase()) && !RequestCheck.isEndToEndOnly(name);
+        }
+        return out;
     }
 }
