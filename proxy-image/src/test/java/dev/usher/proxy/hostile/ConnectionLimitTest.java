@@ -8,12 +8,15 @@ import dev.usher.proxy.testing.ProxyFixture;
 import dev.usher.proxy.testing.RawHttp;
 import dev.usher.proxy.testing.RecordingBackend;
 import dev.usher.proxy.testing.RecordingBackend.Protocol;
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
  * {@code limits.maxConnections}: at the limit the proxy stops accepting, keeps serving what it has, logs once and
- * counts it; when a connection closes, the waiting client is taken in.
+ * counts it; when a connection closes, the waiting client is taken in. What an idle connection holds does not grow
+ * with the heads it sent.
  */
 class ConnectionLimitTest {
 
@@ -39,5 +42,39 @@ class ConnectionLimitTest {
                     .as("reached twice: at the second connection, and again when the third took the first one's place")
                     .contains("usher_connection_limit_reached_total 2.0");
         }
+    }
+
+    /**
+     * A head of thousands of lines (within the header limit) needs room for each line's offsets while it is read;
+     * an idle keep-alive connection must not keep that room, or many such connections hold the heap.
+     */
+    @Test
+    void anIdleConnectionKeepsNothingOfTheLargestHeadItSent() throws Exception {
+        int connections = 400;
+        String head = "GET / HTTP/1.1\r\nHost: a\r\n" + "a:\r\n".repeat(8000) + "\r\n";
+        List<RawHttp> clients = new ArrayList<>();
+        try (RecordingBackend backend = new RecordingBackend(Protocol.HTTP);
+             ProxyFixture proxy = new ProxyFixture(List.of(backend.hostPort()), "")) {
+            proxy.server().pool().update(List.of()); // answered 503 by the proxy, and the connection stays open
+            long before = usedHeapAfterGc();
+            try {
+                for (int i = 0; i < connections; i++) {
+                    RawHttp client = new RawHttp(proxy.port());
+                    clients.add(client);
+                    assertThat(client.send(head).readResponse()).startsWith("HTTP/1.1 503 ");
+                }
+                long perConnection = (usedHeapAfterGc() - before) / connections;
+                assertThat(perConnection).as("heap bytes held per idle connection").isLessThan(32 * 1024);
+            } finally {
+                for (RawHttp client : clients) {
+                    client.close();
+                }
+            }
+        }
+    }
+
+    private static long usedHeapAfterGc() {
+        System.gc();
+        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
     }
 }

@@ -72,8 +72,11 @@ final class HeadScanner implements ByteScanner {
     private int methodStart;
     private int methodEnd;
     private int targetEnd;
+    /** Room for 16 field lines: most heads need no more. */
+    private static final int INITIAL_FIELDS = 5 * 16;
+
     /** Name start, name end, value start, value end of each field line so far, at 1 + 5 * i (as RequestHead has them). */
-    private int[] fields = new int[5 * 16];
+    private int[] fields = new int[INITIAL_FIELDS];
     private int fieldCount;
     private int nameStart;
     private int nameEnd;
@@ -100,6 +103,10 @@ final class HeadScanner implements ByteScanner {
         lineBytes = 0;
         headerBytes = 0;
         fieldCount = 0;
+        if (fields.length > INITIAL_FIELDS) {
+            // A head of thousands of lines grew it (to 160 KiB at the default header limit): kept no longer than it.
+            fields = new int[INITIAL_FIELDS];
+        }
         methodLength = 0;
         priMatched = 0;
         version.setLength(0);
