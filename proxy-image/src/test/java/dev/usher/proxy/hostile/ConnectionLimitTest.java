@@ -50,7 +50,7 @@ class ConnectionLimitTest {
      */
     @Test
     void anIdleConnectionKeepsNothingOfTheLargestHeadItSent() throws Exception {
-        int connections = 400;
+        int connections = 1000;
         String head = "GET / HTTP/1.1\r\nHost: a\r\n" + "a:\r\n".repeat(8000) + "\r\n";
         List<RawHttp> clients = new ArrayList<>();
         try (RecordingBackend backend = new RecordingBackend(Protocol.HTTP);
