@@ -1,6 +1,7 @@
 package dev.usher.proxy.protocols.response;
 
 import dev.usher.proxy.protocols.AsciiCase;
+
 /** The response fields the proxy acts on, recognised once, when their line is read. */
 public enum FieldKind {
     OTHER(null, false),
