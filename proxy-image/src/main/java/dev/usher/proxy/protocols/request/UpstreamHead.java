@@ -249,6 +249,17 @@ public final class UpstreamHead {
         return AsciiCase.equalsLower(array(f), start, lower);
     }
 
+    /** Whether field {@code f}'s name has the byte {@code b} in it. */
+    public boolean nameContains(int f, byte b) {
+        byte[] a = array(f);
+        for (int i = nameStart(f), end = nameEnd(f); i < end; i++) {
+            if (a[i] == b) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Whether fields {@code f} and {@code g} have the same name, whatever its case. */
     public boolean sameName(int f, int g) {
         int length = nameEnd(f) - nameStart(f);

@@ -133,6 +133,9 @@ final class UwsgiVars {
         long names = 0;
         boolean repeats = false;
         for (int f = 0; f < n; f++) {
+            if (head.nameContains(f, (byte) '_')) {
+                continue;
+            }
             headerBytes += HEADER_OVERHEAD + head.nameEnd(f) - head.nameStart(f) + head.valueEnd(f) - head.valueStart(f);
             long bit = 1L << head.nameHash(f);
             repeats |= (names & bit) != 0;
@@ -188,14 +191,17 @@ final class UwsgiVars {
     }
 
     /**
-     * HTTP_ + name, upper case, '-' as '_'. Repeats are joined as RFC 9110 allows, cookies with "; " as RFC 6265
+     * HTTP_ + name, upper case, '-' as '_'. A name with '_' would become the same var as its '-' spelling
+     * ({@code X_Forwarded_For} beside the proxy's X-Forwarded-For), which the app could take for it: such fields are
+     * not passed, as nginx's {@code underscores_in_headers off} does not pass them. Repeats are joined as RFC 9110 allows, cookies with "; " as RFC 6265
      * wants (nginx sends one var per line and the WSGI environ keeps only the last).
      */
     private static void writeHeaders(Block b, UpstreamHead head, boolean repeats) {
         int n = head.fieldCount();
         for (int i = 0; i < n; i++) {
-            if (head.nameIs(i, TRANSFER_ENCODING_NAME) || repeats && seenBefore(head, i)) {
-                continue; // the body reaches uWSGI whole, with CONTENT_LENGTH: it is not chunked any more
+            if (head.nameIs(i, TRANSFER_ENCODING_NAME) || head.nameContains(i, (byte) '_')
+                    || repeats && seenBefore(head, i)) {
+                continue; // Transfer-Encoding: the body reaches uWSGI whole, with CONTENT_LENGTH, not chunked
             }
             int valuesSize = head.valueEnd(i) - head.valueStart(i);
             int count = 1;

@@ -132,6 +132,19 @@ class UwsgiRequestEncoderTest {
         packet.release();
     }
 
+    /** A field named with '_' would be read by the app as the '-' one it spells: it is not passed, as with nginx. */
+    @Test
+    void aFieldNamedWithAnUnderscoreCannotPassForTheOneWithADash() {
+        UpstreamHead request = request("GET / HTTP/1.1\r\nHost: a\r\nX_Forwarded_For: 6.6.6.6\r\n"
+                + "X-Forwarded-For: 10.0.0.1\r\nX_Custom: b\r\n\r\n");
+        channel.writeOutbound(head(request), LastHttpContent.EMPTY_LAST_CONTENT);
+        ByteBuf packet = nextNonEmpty();
+        packet.skipBytes(4);
+        assertThat(decode(packet)).containsEntry("HTTP_X_FORWARDED_FOR", "10.0.0.1").doesNotContainKey("HTTP_X_CUSTOM")
+                .containsEntry("HTTP_HOST", "a");
+        packet.release();
+    }
+
     /** SERVER_NAME is the Host without its port (an IPv6 literal keeps its brackets), or the address connected to. */
     @Test
     void serverNameAndPathComeFromTheHostAndTheUri() {
