@@ -48,7 +48,10 @@ class CommandLineTest {
             ProcessBuilder get = new ProcessBuilder(ControlPlane.defaultBinaries().resolve("kubectl").toString(),
                     "get", "papp", "hello").redirectErrorStream(true);
             get.environment().put("KUBECONFIG", find(lines, KUBECONFIG).group(1));
-            assertThat(output(get)).containsPattern("hello\\s+\\S+\\s+2\\s+2\\s+2");
+            // Ready replicas and the EndpointSlices' ready endpoints (UPSTREAMS) are written by different
+            // controllers: the status shows both at 2 once the slice of the second pod has been seen.
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                    .untilAsserted(() -> assertThat(output(get)).containsPattern("hello\\s+\\S+\\s+2\\s+2\\s+2"));
 
             String second = output(sandbox("up"));
             assertThat(second).contains("a sandbox is already running in");
