@@ -6,9 +6,7 @@ import dev.usher.proxy.protocols.request.UpstreamHead;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.util.AsciiString;
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayDeque;
 import java.util.Map;
 
 /**
@@ -152,7 +150,7 @@ final class UwsgiVars {
         String uri = request.target();
         int q = uri.indexOf('?');
         int pathEnd = q < 0 ? uri.length() : q;
-        String decodedPath = needsDecoding(uri, pathEnd) ? normalize(percentDecode(uri.substring(0, pathEnd))) : null;
+        String decodedPath = PathInfo.decoded(uri, pathEnd);
         int pathLength = decodedPath == null ? pathEnd : decodedPath.length();
         int queryStart = q < 0 ? uri.length() : q + 1;
         CharSequence serverName = host == null || host.length() == 0 ? client.local().getAddress().getHostAddress() : host;
@@ -345,61 +343,5 @@ final class UwsgiVars {
             }
         }
         return -1;
-    }
-
-    /** Whether the path (the URI up to {@code end}) changes under {@link #percentDecode} and {@link #normalize}. */
-    private static boolean needsDecoding(String uri, int end) {
-        for (int i = 0; i < end; i++) {
-            char c = uri.charAt(i);
-            if (c == '%' || c == '/' && i + 1 < end && (uri.charAt(i + 1) == '/' || uri.charAt(i + 1) == '.')) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** %XX to bytes, kept as Latin-1 chars so they reach the backend unchanged; '+' stays '+' in a path. */
-    static String percentDecode(String path) {
-        if (path.indexOf('%') < 0) {
-            return path;
-        }
-        ByteArrayOutputStream out = new ByteArrayOutputStream(path.length());
-        for (int i = 0; i < path.length(); i++) {
-            char c = path.charAt(i);
-            if (c == '%' && i + 2 < path.length() && hex(path.charAt(i + 1)) >= 0 && hex(path.charAt(i + 2)) >= 0) {
-                out.write(hex(path.charAt(i + 1)) * 16 + hex(path.charAt(i + 2)));
-                i += 2;
-            } else {
-                out.write(c);
-            }
-        }
-        return out.toString(StandardCharsets.ISO_8859_1);
-    }
-
-    /** Merges repeated slashes and resolves "." and ".." (never above the root), as nginx does for $uri. */
-    static String normalize(String path) {
-        if (!path.contains("//") && !path.contains("/.")) {
-            return path;
-        }
-        ArrayDeque<String> segments = new ArrayDeque<>();
-        String[] parts = path.split("/", -1);
-        for (String part : parts) {
-            if (part.isEmpty() || part.equals(".")) {
-                continue;
-            }
-            if (part.equals("..")) {
-                segments.pollLast();
-            } else {
-                segments.addLast(part);
-            }
-        }
-        String last = parts[parts.length - 1];
-        boolean trailingSlash = last.isEmpty() || last.equals(".") || last.equals("..");
-        String joined = "/" + String.join("/", segments);
-        return trailingSlash && !segments.isEmpty() ? joined + "/" : joined;
-    }
-
-    private static int hex(char c) {
-        return Character.digit(c, 16);
     }
 }

@@ -198,11 +198,11 @@ class UwsgiRequestEncoderTest {
 
     @Test
     void pathInfoIsDecodedAndNormalisedAsNginxDoes() {
-        assertThat(UwsgiVars.normalize(UwsgiVars.percentDecode("/a//b/./c/../d%2Fe"))).isEqualTo("/a/b/d/e");
-        assertThat(UwsgiVars.normalize("/../../x")).isEqualTo("/x");
-        assertThat(UwsgiVars.normalize("/a/b/")).isEqualTo("/a/b/");
-        assertThat(UwsgiVars.normalize("/a/..")).isEqualTo("/");
-        assertThat(UwsgiVars.percentDecode("/a+b%zz")).isEqualTo("/a+b%zz");
+        assertThat(PathInfo.normalize(PathInfo.percentDecode("/a//b/./c/../d%2Fe"))).isEqualTo("/a/b/d/e");
+        assertThat(PathInfo.normalize("/../../x")).isEqualTo("/x");
+        assertThat(PathInfo.normalize("/a/b/")).isEqualTo("/a/b/");
+        assertThat(PathInfo.normalize("/a/..")).isEqualTo("/");
+        assertThat(PathInfo.percentDecode("/a+b%zz")).isEqualTo("/a+b%zz");
     }
 
     private ByteBuf readBody() {
