@@ -1,11 +1,9 @@
 package dev.usher.proxy.http;
 
+import dev.usher.proxy.protocols.Chunks;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
-import java.nio.charset.StandardCharsets;
 
 /** How a response body's data goes to the client (RFC 9112 6): as it is, or in chunks of its own. */
 enum BodyFraming {
@@ -15,11 +13,6 @@ enum BodyFraming {
     UNTIL_CLOSE,
     /** No length for an HTTP/1.1 client: each piece becomes a chunk, and a last chunk ends the body. */
     CHUNKED;
-
-    private static final ByteBuf CRLF = Unpooled.unreleasableBuffer(
-            Unpooled.directBuffer(2).writeBytes("\r\n".getBytes(StandardCharsets.US_ASCII))).asReadOnly();
-    private static final ByteBuf LAST_CHUNK = Unpooled.unreleasableBuffer(
-            Unpooled.directBuffer(5).writeBytes("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII))).asReadOnly();
 
     /** Writes a piece of the body; takes ownership of {@code data}. */
     void write(ChannelHandlerContext ctx, ByteBuf data) {
@@ -47,17 +40,14 @@ enum BodyFraming {
             } else {
                 data.release();
             }
-            last = LAST_CHUNK.duplicate();
+            last = Chunks.last();
         }
         return promised ? ctx.writeAndFlush(last) : ctx.writeAndFlush(last, ctx.voidPromise());
     }
 
     private static void writeChunk(ChannelHandlerContext ctx, ByteBuf data) {
-        ByteBuf size = ctx.alloc().buffer(18);
-        ByteBufUtil.writeAscii(size, Integer.toHexString(data.readableBytes()));
-        size.writeShort(('\r' << 8) | '\n');
-        ctx.write(size, ctx.voidPromise());
+        ctx.write(Chunks.sizeLine(ctx.alloc(), data.readableBytes()), ctx.voidPromise());
         ctx.write(data, ctx.voidPromise());
-        ctx.write(CRLF.duplicate(), ctx.voidPromise());
+        ctx.write(Chunks.dataEnd(), ctx.voidPromise());
     }
 }

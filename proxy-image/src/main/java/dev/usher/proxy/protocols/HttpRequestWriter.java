@@ -3,14 +3,12 @@ package dev.usher.proxy.protocols;
 import dev.usher.proxy.protocols.request.UpstreamHead;
 import dev.usher.proxy.protocols.response.ResponseDecoder;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.MessageToMessageEncoder;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.LastHttpContent;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
@@ -19,11 +17,6 @@ import java.util.List;
  * response decoder when the answer is to a HEAD request and so has no body.
  */
 final class HttpRequestWriter extends MessageToMessageEncoder<Object> {
-    private static final ByteBuf CRLF = Unpooled.unreleasableBuffer(
-            Unpooled.directBuffer(2).writeBytes("\r\n".getBytes(StandardCharsets.US_ASCII))).asReadOnly();
-    private static final ByteBuf LAST_CHUNK = Unpooled.unreleasableBuffer(
-            Unpooled.directBuffer(5).writeBytes("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII))).asReadOnly();
-
     private final ResponseDecoder decoder;
     /** Whether the body of the request being written goes in chunks. */
     private boolean chunked;
@@ -54,15 +47,12 @@ final class HttpRequestWriter extends MessageToMessageEncoder<Object> {
         }
         if (data.isReadable()) {
             // An empty chunk would end the body: only data makes a chunk.
-            ByteBuf size = ctx.alloc().buffer(18);
-            ByteBufUtil.writeAscii(size, Integer.toHexString(data.readableBytes()));
-            size.writeShort(('\r' << 8) | '\n');
-            out.add(size);
+            out.add(Chunks.sizeLine(ctx.alloc(), data.readableBytes()));
             out.add(data.retain());
-            out.add(CRLF.duplicate());
+            out.add(Chunks.dataEnd());
         }
         if (last) {
-            out.add(LAST_CHUNK.duplicate());
+            out.add(Chunks.last());
         } else if (out.isEmpty()) {
             out.add(Unpooled.EMPTY_BUFFER);
         }
