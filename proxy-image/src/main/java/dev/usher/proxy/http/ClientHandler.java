@@ -12,7 +12,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
@@ -40,8 +39,6 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Client
     private final ArrayDeque<Object> waiting = new ArrayDeque<>(0);
     private int requestsRead;
     private int requestsStarted;
-    /** Between a head and its body's end: a refusal read then is of that body, not another request. */
-    private boolean readingBody;
     private boolean ignoringInput;
     private boolean closing;
     private boolean draining;
@@ -89,12 +86,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Client
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        boolean newRequest = msg instanceof RequestHead || (msg instanceof BadRequest && !readingBody);
-        if (msg instanceof RequestHead) {
-            readingBody = true;
-        } else if (msg instanceof LastHttpContent) {
-            readingBody = false;
-        }
+        boolean newRequest = msg instanceof RequestHead || msg instanceof BadRequest b && !b.ofBody();
         if (newRequest && ++requestsRead > maxRequests && maxRequests > 0) {
             // Past the per-connection limit: the response to the last allowed request closes the connection.
             ignoringInput = true;

@@ -169,7 +169,7 @@ public final class RequestDecoder extends ByteToMessageDecoder {
         }
         int end = chunks.scan(in, in.readerIndex(), in.writerIndex());
         if (chunks.failure() != null) {
-            refuse(in, out, chunks.failure());
+            refuse(in, out, chunks.failure().ofItsBody());
             return;
         }
         in.readerIndex(end);
