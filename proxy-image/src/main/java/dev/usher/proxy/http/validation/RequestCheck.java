@@ -119,6 +119,9 @@ public final class RequestCheck {
      * read as another request: refused, as nginx does (RFC 9110 7.6.1: a sender must not name such fields).
      */
     private static BadRequest checkConnection(RequestHead request) {
+        if (!request.connectionNamesFields()) {
+            return null; // no Connection, or only close, keep-alive or upgrade: its tokens were read with the head
+        }
         for (int i = 0; i < request.fieldCount(); i++) {
             if (request.kind(i) == RequestField.CONNECTION) {
                 Tokens t = new Tokens(request.value(i));

@@ -325,6 +325,11 @@ public final class RequestHead {
         return expectContinue && version() == HttpVersion.HTTP_1_1;
     }
 
+    /** Whether a Connection line names anything beyond close, keep-alive and upgrade: read when the head was. */
+    public boolean connectionNamesFields() {
+        return connectionNamesFields;
+    }
+
     /**
      * Whether a Connection line names this field (RFC 9110 7.6.1: it belongs to this hop). The fields that frame
      * or route a message are never dropped that way.
