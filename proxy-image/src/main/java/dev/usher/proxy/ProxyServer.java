@@ -98,6 +98,7 @@ public final class ProxyServer implements AdminEndpoints {
         adminLoop = transport.newGroup(1);
         queue = new WaitQueue(config.queue().maxLength());
         metrics = new ProxyMetrics(pool, queue);
+        metrics.transportInUse(transport.name());
         BackendProtocol protocol = switch (config.upstream().protocol()) {
             case HTTP -> new HttpBackend(config.limits().maxHeaderSize());
             case UWSGI -> new UwsgiBackend(config.upstream().uwsgi(), config.limits().maxHeaderSize(), config.limits().maxBodySize());

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.usher.proxy.config.TransportKind;
+import dev.usher.proxy.testing.Http;
 import dev.usher.proxy.testing.LogCapture;
 import dev.usher.proxy.testing.ProxyFixture;
 import dev.usher.proxy.testing.RawHttp;
@@ -51,6 +52,7 @@ class TransportTest {
                 }
             }
             assertThat(log.lines()).anySatisfy(l -> assertThat(l).contains("event loops (" + name + ")"));
+            assertThat(Http.get(proxy.adminUri("/metrics")).body()).contains("usher_transport{transport=\"" + name + "\"} 1.0");
         }
     }
 }

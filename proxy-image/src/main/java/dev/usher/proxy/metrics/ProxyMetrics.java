@@ -90,6 +90,18 @@ public final class ProxyMetrics {
         }
     }
 
+    /**
+     * The socket transport the event loops run on, as a gauge of 1 tagged with its name: {@code transport: auto} can
+     * fall back from io_uring to epoll (a container's seccomp profile), which costs CPU per request and is otherwise
+     * only in the start-up log.
+     */
+    public void transportInUse(String name) {
+        Gauge.builder("usher_transport", () -> 1)
+                .description("The socket transport the event loops use (io_uring, epoll or nio), 1 for the one in use")
+                .tag("transport", name)
+                .register(registry);
+    }
+
     private static Duration ms(long millis) {
         return Duration.ofMillis(millis);
     }
