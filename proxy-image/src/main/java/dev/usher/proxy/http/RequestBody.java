@@ -97,9 +97,10 @@ final class RequestBody {
             return last ? Step.READ_WHOLE : Step.MORE;
         }
         if (!present) {
+            // The head said all there is: no codec writes anything for the end of a bodiless request.
             content.release();
             if (last && upstream != null) {
-                upstream.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT, upstream.voidPromise());
+                upstream.flush();
                 return Step.SENT;
             }
         } else if (upstream == null) {
@@ -126,11 +127,7 @@ final class RequestBody {
             buffer.writeTo(upstream);
             return;
         }
-        if (!present) {
-            if (complete) {
-                upstream.write(LastHttpContent.EMPTY_LAST_CONTENT, upstream.voidPromise());
-            }
-        } else if (pending != null) {
+        if (pending != null) {
             HttpContent c;
             while ((c = pending.poll()) != null) {
                 upstream.write(c, upstream.voidPromise());
