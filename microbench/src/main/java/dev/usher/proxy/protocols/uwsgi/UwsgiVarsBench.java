@@ -27,9 +27,10 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The uwsgi vars of one request, as each request pays for them: {@link UwsgiBackend#prepare} (which checks the
- * block's size before an upstream is picked) and the encoder's write of the block into a buffer. Two requests as
- * they leave the proxy's header rewrite: wrk's {@code GET /} (the benchmark's), and a browser's, with a query,
- * cookies and the usual Accept headers.
+ * block's size before an upstream is picked) and the encoder's write of the block into a buffer. Three requests as
+ * they leave the proxy's header rewrite: wrk's {@code GET /} (the benchmark's); a browser's, with a query, cookies
+ * and the usual Accept headers; and a hostile one, limits.maxHeaderSize filled with some 2,000 short distinct names,
+ * against a vars buffer large enough to take them (upstream.uwsgi.bufferSize 65535).
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -41,10 +42,10 @@ public class UwsgiVarsBench {
     private static final ClientInfo CLIENT = new ClientInfo(
             new InetSocketAddress("127.0.0.1", 43210), new InetSocketAddress("127.0.0.1", 8080), "http");
 
-    @Param({"wrk", "browser"})
+    @Param({"wrk", "browser", "hostile"})
     public String request;
 
-    private final UwsgiBackend backend = new UwsgiBackend(UwsgiSettings.DEFAULTS, 16384, 10 << 20);
+    private UwsgiBackend backend;
     private final ByteBufAllocator alloc = ByteBufAllocator.DEFAULT;
     /** The lines the proxy's rewrite adds before prepare (ProxyHeaders), as it writes them. */
     private static final UpstreamHead.AddedLines ADDED = (h, out) -> out.writeCharSequence("x-forwarded-for: 127.0.0.1\r\n"
@@ -63,8 +64,17 @@ public class UwsgiVarsBench {
                     + "Accept-Language: en-GB,en;q=0.5\r\nAccept-Encoding: gzip, deflate, br\r\n"
                     + "Referer: http://127.0.0.1:8080/shop/items\r\nCookie: session=0123456789abcdef0123456789abcdef\r\n"
                     + "Cookie: theme=dark\r\n\r\n";
+            case "hostile" -> {
+                StringBuilder b = new StringBuilder("GET / HTTP/1.1\r\nHost: a\r\n");
+                for (int i = 0; b.length() < 16384 - 16; i++) {
+                    b.append('x').append(Integer.toString(i, 36)).append(":1\r\n");
+                }
+                yield b.append("\r\n").toString();
+            }
             default -> throw new IllegalArgumentException(request);
         };
+        backend = new UwsgiBackend(request.equals("hostile") ? new UwsgiSettings(null, 65535, null) : UwsgiSettings.DEFAULTS,
+                16384, 10 << 20);
         // The head as the proxy's decoder reads it; each request's UpstreamHead is made from it, as the proxy does.
         EmbeddedChannel decoder = new EmbeddedChannel(new RequestDecoder(8192, 16384, Duration.ofMinutes(1)));
         decoder.writeInbound(Unpooled.copiedBuffer(raw, StandardCharsets.US_ASCII));

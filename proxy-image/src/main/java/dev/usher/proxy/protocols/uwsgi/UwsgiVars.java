@@ -196,40 +196,27 @@ final class UwsgiVars {
      */
     private static void writeHeaders(Block b, UpstreamHead head, boolean repeats) {
         int n = head.fieldCount();
+        RepeatedFields same = repeats ? RepeatedFields.of(head) : null;
         for (int i = 0; i < n; i++) {
             if (head.nameIs(i, TRANSFER_ENCODING_NAME) || head.nameContains(i, (byte) '_')
-                    || repeats && seenBefore(head, i)) {
+                    || same != null && same.repeat(i)) {
                 continue; // Transfer-Encoding: the body reaches uWSGI whole, with CONTENT_LENGTH, not chunked
             }
             int valuesSize = head.valueEnd(i) - head.valueStart(i);
             int count = 1;
-            for (int j = i + 1; repeats && j < n; j++) {
-                if (head.sameName(i, j)) {
-                    valuesSize += head.valueEnd(j) - head.valueStart(j);
-                    count++;
-                }
+            for (int j = same == null ? -1 : same.next(i); j >= 0; j = same.next(j)) {
+                valuesSize += head.valueEnd(j) - head.valueStart(j);
+                count++;
             }
             String separator = head.nameIs(i, COOKIE_NAME) ? "; " : ", ";
             b.headerName(head.array(i), head.nameStart(i), head.nameEnd(i));
             b.u16(valuesSize + (count - 1) * separator.length());
             b.value(head, i);
-            for (int j = i + 1; count > 1; j++) {
-                if (head.sameName(i, j)) {
-                    b.latin1(separator);
-                    b.value(head, j);
-                    count--;
-                }
+            for (int j = same == null ? -1 : same.next(i); j >= 0; j = same.next(j)) {
+                b.latin1(separator);
+                b.value(head, j);
             }
         }
-    }
-
-    private static boolean seenBefore(UpstreamHead head, int index) {
-        for (int j = 0; j < index; j++) {
-            if (head.sameName(j, index)) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private static AsciiString value(UpstreamHead head, int f) {

@@ -132,6 +132,33 @@ class UwsgiRequestEncoderTest {
         packet.release();
     }
 
+    /**
+     * A head of many fields (a client may send thousands within limits.maxHeaderSize; here 150 within the test's vars buffer) is grouped by name rather than
+     * compared in pairs: repeats far apart and in other cases are still joined, in order, into one var each.
+     */
+    @Test
+    void repeatsAmongManyFieldsAreJoinedIntoOneVarEach() {
+        StringBuilder raw = new StringBuilder("GET / HTTP/1.1\r\nHost: a\r\nX-Multi: first\r\nCookie: a=1\r\n");
+        for (int i = 0; i < 150; i++) {
+            raw.append("F").append(i).append(": v").append(i).append("\r\n");
+            if (i == 75) {
+                raw.append("x-MULTI: middle\r\nf7: again\r\n");
+            }
+        }
+        raw.append("X-multi: last\r\nCOOKIE: b=2\r\n\r\n");
+        channel.writeOutbound(head(request(raw.toString())), LastHttpContent.EMPTY_LAST_CONTENT);
+        ByteBuf packet = nextNonEmpty();
+        packet.skipBytes(4);
+        Map<String, String> vars = decode(packet);
+        packet.release();
+        assertThat(vars).containsEntry("HTTP_X_MULTI", "first, middle, last")
+                .containsEntry("HTTP_COOKIE", "a=1; b=2")
+                .containsEntry("HTTP_F7", "v7, again")
+                .containsEntry("HTTP_F149", "v149")
+                .containsEntry("HTTP_HOST", "a");
+        assertThat(vars.keySet().stream().filter(k -> k.startsWith("HTTP_"))).hasSize(150 + 3);
+    }
+
     /** A field named with '_' would be read by the app as the '-' one it spells: it is not passed, as with nginx. */
     @Test
     void aFieldNamedWithAnUnderscoreCannotPassForTheOneWithADash() {
