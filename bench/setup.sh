@@ -4,8 +4,9 @@
 # the project's build.
 set -euo pipefail
 
-# python3-matplotlib: report.py's charts; uwsgi, uwsgi-plugin-python3: the uwsgi benchmark's backend.
-PKGS=(nginx-light haproxy wrk curl procps python3 python3-matplotlib uwsgi uwsgi-plugin-python3)
+# python3-matplotlib: report.py's charts; uwsgi, uwsgi-plugin-python3: the uwsgi benchmark's backend;
+# linux-perf: cpu-split.sh's kernel samples.
+PKGS=(nginx-light haproxy wrk curl procps python3 python3-matplotlib uwsgi uwsgi-plugin-python3 linux-perf)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
