@@ -9,6 +9,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AsciiString;
 import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
+import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -347,22 +348,25 @@ public final class RequestHead {
     /**
      * Which fields Connection names, worked out once per head: its tokens go into a set and each name is looked up.
      * Comparing every field with every token instead lets a head of a few thousand of each, within the header limit,
-     * hold its event loop for tens of milliseconds per request.
+     * hold its event loop for tens of milliseconds per request. The keys are Strings in lower case, not AsciiStrings:
+     * AsciiString's hash code reads only the low five bits of each byte, so a client can give hundreds of distinct
+     * names one hash code, and their bin, which HashMap cannot order (AsciiString is not comparable to itself), is
+     * walked whole on every lookup; a bin of colliding Strings becomes a tree, so crafted names cost log n each.
      */
     private boolean[] namedFields() {
-        Set<AsciiString> tokens = new HashSet<>();
+        Set<String> tokens = new HashSet<>();
         for (int i = 0; i < fieldCount; i++) {
             if (fields[5 * i] == RequestField.CONNECTION.ordinal()) {
                 Tokens t = new Tokens(value(i));
                 while (t.next()) {
-                    tokens.add(AsciiString.of(t.text()).toLowerCase());
+                    tokens.add(t.text().toLowerCase(Locale.ROOT));
                 }
             }
         }
         boolean[] out = new boolean[fieldCount];
         for (int i = 0; i < fieldCount; i++) {
             AsciiString name = name(i);
-            out[i] = tokens.contains(name.toLowerCase()) && !RequestCheck.isEndToEndOnly(name);
+            out[i] = tokens.contains(name.toLowerCase().toString()) && !RequestCheck.isEndToEndOnly(name);
         }
         return out;
     }
