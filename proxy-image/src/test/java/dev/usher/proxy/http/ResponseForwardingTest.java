@@ -93,6 +93,24 @@ class ResponseForwardingTest {
         assertThat(backend.connectionsAccepted()).isEqualTo(1);
     }
 
+    /**
+     * Chunk size and trailer lines as long as the decoder takes (8 KiB with their CR), each byte in a read of its
+     * own: the body comes out whole.
+     */
+    @Test
+    void chunkLinesAtTheLimitDrippedAByteAtATimeAreReadWhole() throws Exception {
+        String extension = ";e=" + "x".repeat(8191 - 4);
+        String trailer = "X-T: " + "t".repeat(8191 - 5);
+        backend.answer(Answer.of("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5" + extension + "\r\nhello\r\n6"
+                + extension + "\r\n world\r\n0\r\n" + trailer + "\r\n\r\n").inPiecesOf(1), Answer.of(ok("again")));
+        try (RawHttp client = new RawHttp(proxy.port())) {
+            assertThat(client.send(GET).readHeadOnly()).containsIgnoringCase("transfer-encoding: chunked");
+            assertThat(client.readChunkedBody()).isEqualTo("hello world");
+            assertThat(client.send(GET).readResponse()).as("both connections stay in step").endsWith("again");
+        }
+        assertThat(backend.connectionsAccepted()).isEqualTo(1);
+    }
+
     @Test
     void aChunkedBodyGoesToAnHttp10ClientAsItsDataThenTheClose() throws Exception {
         backend.answer(Answer.of("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"));
