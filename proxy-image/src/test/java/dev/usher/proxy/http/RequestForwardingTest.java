@@ -134,6 +134,48 @@ class RequestForwardingTest {
         }
     }
 
+    /**
+     * A Connection line may name hundreds of fields within the header limit, under names a hash set would put in one
+     * bin (AsciiString's hash code sees 1 and q alike): exactly the named lines are dropped, whatever their case.
+     */
+    @Test
+    void aConnectionLineNamingHundredsOfFieldsDropsExactlyThose() throws Exception {
+        int tokens = 500;
+        StringBuilder connection = new StringBuilder("Connection: keep-alive");
+        for (int i = 0; i < tokens; i++) {
+            connection.append(", ").append(oneQ(i).toUpperCase());
+        }
+        StringBuilder sent = new StringBuilder();
+        StringBuilder kept = new StringBuilder();
+        for (int i = tokens / 2; i < tokens + tokens / 2; i++) {
+            String line = oneQ(i) + ": " + i + "\r\n";
+            sent.append(line);
+            if (i >= tokens) {
+                kept.append(line);
+            }
+        }
+        try (ScriptedBackend backend = new ScriptedBackend();
+             ProxyFixture proxy = new ProxyFixture(List.of(backend.hostPort()), "")) {
+            backend.answer(Answer.of(OK));
+            try (RawHttp client = new RawHttp(proxy.port())) {
+                assertThat(client.send("GET / HTTP/1.1\r\nHost: a\r\n" + sent + connection + "\r\nX-Request-Id: r\r\n\r\n")
+                        .readResponse()).startsWith("HTTP/1.1 200");
+            }
+            assertThat(backend.requestHeads()).containsExactly("GET / HTTP/1.1\r\nHost: a\r\n" + kept
+                    + "X-Request-Id: r\r\nx-forwarded-for: 127.0.0.1\r\nx-forwarded-proto: http\r\nx-forwarded-host: a\r\n"
+                    + "via: 1.1 usher\r\n\r\n");
+        }
+    }
+
+    /** Name {@code i} as ten characters of 1 and q, its bits. */
+    private static String oneQ(int i) {
+        StringBuilder name = new StringBuilder(10);
+        for (int bit = 9; bit >= 0; bit--) {
+            name.append((i >>> bit & 1) == 0 ? '1' : 'q');
+        }
+        return name.toString();
+    }
+
     /** RFC 9112 3.2.2: the target's authority is the Host; HTTP/1.0 goes up as HTTP/1.1, with a request id made. */
     @Test
     void anAbsoluteFormTargetGoesUpInOriginFormWithItsAuthorityAsHost() throws Exception {

@@ -53,6 +53,33 @@ class ResponseForwardingTest {
         }
     }
 
+    /**
+     * A backend's Connection line may name a thousand fields within the head limit: exactly the named lines are
+     * dropped, whatever their case, the others go in their order.
+     */
+    @Test
+    void aConnectionLineNamingAThousandFieldsDropsExactlyThose() throws Exception {
+        int tokens = 1000;
+        StringBuilder connection = new StringBuilder("Connection: keep-alive");
+        for (int i = 0; i < tokens; i++) {
+            connection.append(",X-T").append(i);
+        }
+        StringBuilder sent = new StringBuilder();
+        StringBuilder kept = new StringBuilder();
+        for (int i = tokens / 2; i < tokens + tokens / 2; i++) {
+            String line = "x-t" + i + ": " + i + "\r\n";
+            sent.append(line);
+            if (i >= tokens) {
+                kept.append(line);
+            }
+        }
+        backend.answer(Answer.of("HTTP/1.1 200 OK\r\n" + sent + connection + "\r\nContent-Length: 2\r\n\r\nok"));
+        try (RawHttp client = new RawHttp(proxy.port())) {
+            assertThat(client.send(GET).readResponse())
+                    .isEqualTo("HTTP/1.1 200 OK\r\n" + kept + "Content-Length: 2\r\nvia: 1.1 usher\r\n\r\nok");
+        }
+    }
+
     @Test
     void aChunkedBodyIsRechunkedWithoutExtensionsOrTrailers() throws Exception {
         backend.answer(Answer.of("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
@@ -60,6 +87,24 @@ class ResponseForwardingTest {
         try (RawHttp client = new RawHttp(proxy.port())) {
             String head = client.send(GET).readHeadOnly();
             assertThat(head).containsIgnoringCase("transfer-encoding: chunked").doesNotContainIgnoringCase("content-length");
+            assertThat(client.readChunkedBody()).isEqualTo("hello world");
+            assertThat(client.send(GET).readResponse()).as("both connections stay in step").endsWith("again");
+        }
+        assertThat(backend.connectionsAccepted()).isEqualTo(1);
+    }
+
+    /**
+     * Chunk size and trailer lines as long as the decoder takes (8 KiB with their CR), each byte in a read of its
+     * own: the body comes out whole.
+     */
+    @Test
+    void chunkLinesAtTheLimitDrippedAByteAtATimeAreReadWhole() throws Exception {
+        String extension = ";e=" + "x".repeat(8191 - 4);
+        String trailer = "X-T: " + "t".repeat(8191 - 5);
+        backend.answer(Answer.of("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5" + extension + "\r\nhello\r\n6"
+                + extension + "\r\n world\r\n0\r\n" + trailer + "\r\n\r\n").inPiecesOf(1), Answer.of(ok("again")));
+        try (RawHttp client = new RawHttp(proxy.port())) {
+            assertThat(client.send(GET).readHeadOnly()).containsIgnoringCase("transfer-encoding: chunked");
             assertThat(client.readChunkedBody()).isEqualTo("hello world");
             assertThat(client.send(GET).readResponse()).as("both connections stay in step").endsWith("again");
         }

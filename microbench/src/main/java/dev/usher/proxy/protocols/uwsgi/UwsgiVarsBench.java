@@ -27,10 +27,11 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The uwsgi vars of one request, as each request pays for them: {@link UwsgiBackend#prepare} (which checks the
- * block's size before an upstream is picked) and the encoder's write of the block into a buffer. Three requests as
+ * block's size before an upstream is picked) and the encoder's write of the block into a buffer. Four requests as
  * they leave the proxy's header rewrite: wrk's {@code GET /} (the benchmark's); a browser's, with a query, cookies
- * and the usual Accept headers; and a hostile one, limits.maxHeaderSize filled with some 2,000 short distinct names,
- * against a vars buffer large enough to take them (upstream.uwsgi.bufferSize 65535).
+ * and the usual Accept headers; a hostile one, limits.maxHeaderSize filled with some 2,000 short distinct names,
+ * against a vars buffer large enough to take them (upstream.uwsgi.bufferSize 65535); and {@code uri}, a request line
+ * at limits.maxInitialLineLength, half a path to decode and normalize, half a query of a thousand parameters.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -42,7 +43,7 @@ public class UwsgiVarsBench {
     private static final ClientInfo CLIENT = new ClientInfo(
             new InetSocketAddress("127.0.0.1", 43210), new InetSocketAddress("127.0.0.1", 8080), "http");
 
-    @Param({"wrk", "browser", "hostile"})
+    @Param({"wrk", "browser", "hostile", "uri"})
     public String request;
 
     private UwsgiBackend backend;
@@ -64,6 +65,18 @@ public class UwsgiVarsBench {
                     + "Accept-Language: en-GB,en;q=0.5\r\nAccept-Encoding: gzip, deflate, br\r\n"
                     + "Referer: http://127.0.0.1:8080/shop/items\r\nCookie: session=0123456789abcdef0123456789abcdef\r\n"
                     + "Cookie: theme=dark\r\n\r\n";
+            case "uri" -> {
+                // limits.maxInitialLineLength (8 KiB) of a path that PATH_INFO decodes and normalizes, then a query.
+                StringBuilder t = new StringBuilder("GET /");
+                while (t.length() < 4000) {
+                    t.append("a/./%41b//../");
+                }
+                t.append('?');
+                for (int i = 0; t.length() < 8170; i++) {
+                    t.append('p').append(i).append("=v&");
+                }
+                yield t.append(" HTTP/1.1\r\nHost: a\r\n\r\n").toString();
+            }
             case "hostile" -> {
                 StringBuilder b = new StringBuilder("GET / HTTP/1.1\r\nHost: a\r\n");
                 for (int i = 0; b.length() < 16384 - 16; i++) {
@@ -73,8 +86,8 @@ public class UwsgiVarsBench {
             }
             default -> throw new IllegalArgumentException(request);
         };
-        backend = new UwsgiBackend(request.equals("hostile") ? new UwsgiSettings(null, 65535, null) : UwsgiSettings.DEFAULTS,
-                16384, 10 << 20);
+        boolean large = request.equals("hostile") || request.equals("uri");
+        backend = new UwsgiBackend(large ? new UwsgiSettings(null, 65535, null) : UwsgiSettings.DEFAULTS, 16384, 10 << 20);
         // The head as the proxy's decoder reads it; each request's UpstreamHead is made from it, as the proxy does.
         EmbeddedChannel decoder = new EmbeddedChannel(new RequestDecoder(8192, 16384, Duration.ofMinutes(1)));
         decoder.writeInbound(Unpooled.copiedBuffer(raw, StandardCharsets.US_ASCII));

@@ -1,15 +1,13 @@
 package dev.usher.proxy.protocols.request;
 
-import dev.usher.proxy.http.validation.RequestCheck;
 import dev.usher.proxy.http.validation.Tokens;
+import dev.usher.proxy.protocols.ConnectionNames;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AsciiString;
 import java.nio.charset.StandardCharsets;
-import java.util.HashSet;
-import java.util.Set;
 
 /**
  * A client's request head as it came: a copy of its bytes, where the request line's parts and each field line sit
@@ -339,31 +337,8 @@ public final class RequestHead {
             return false;
         }
         if (named == null) {
-            named = namedFields();
+            named = ConnectionNames.named(bytes, fields, fieldCount, RequestField.CONNECTION.ordinal());
         }
         return named[field];
-    }
-
-    /**
-     * Which fields Connection names, worked out once per head: its tokens go into a set and each name is looked up.
-     * Comparing every field with every token instead lets a head of a few thousand of each, within the header limit,
-     * hold its event loop for tens of milliseconds per request.
-     */
-    private boolean[] namedFields() {
-        Set<AsciiString> tokens = new HashSet<>();
-        for (int i = 0; i < fieldCount; i++) {
-            if (fields[5 * i] == RequestField.CONNECTION.ordinal()) {
-                Tokens t = new Tokens(value(i));
-                while (t.next()) {
-                    tokens.add(AsciiString.of(t.text()).toLowerCase());
-                }
-            }
-        }
-        boolean[] out = new boolean[fieldCount];
-        for (int i = 0; i < fieldCount; i++) {
-            AsciiString name = name(i);
-            out[i] = tokens.contains(name.toLowerCase()) && !RequestCheck.isEndToEndOnly(name);
-        }
-        return out;
     }
 }

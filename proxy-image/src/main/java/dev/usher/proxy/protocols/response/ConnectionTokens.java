@@ -1,6 +1,5 @@
 package dev.usher.proxy.protocols.response;
 
-import dev.usher.proxy.http.validation.RequestCheck;
 import dev.usher.proxy.http.validation.Tokens;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.util.AsciiString;
@@ -28,23 +27,5 @@ public record ConnectionTokens(boolean close, boolean keepAlive, boolean others)
             }
         }
         return new ConnectionTokens(close, keepAlive, others);
-    }
-
-    /**
-     * Whether the token list {@code [start, end)} of {@code list} names the field {@code [nameStart, nameEnd)} of
-     * {@code name}. The fields that frame or route a message are never named away ({@link RequestCheck#isEndToEndOnly}).
-     */
-    public static boolean names(byte[] list, int start, int end, byte[] name, int nameStart, int nameEnd) {
-        AsciiString field = new AsciiString(name, nameStart, nameEnd - nameStart, false);
-        if (RequestCheck.isEndToEndOnly(field)) {
-            return false;
-        }
-        Tokens t = new Tokens(new AsciiString(list, start, end - start, false));
-        while (t.next()) {
-            if (t.is(field)) {
-                return true;
-            }
-        }
-        return false;
     }
 }

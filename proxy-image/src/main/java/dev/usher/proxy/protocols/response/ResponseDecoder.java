@@ -37,6 +37,11 @@ public final class ResponseDecoder extends ByteToMessageDecoder {
     private boolean awaiting;
     private long remaining;
     private int trailerBytes;
+    /**
+     * How many bytes of the line being read, from the reader index, are known to hold no LF: a line that comes a few
+     * bytes per read is searched once, not from its start on every read.
+     */
+    private int lineSearched;
 
     /** @param maxHeadSize the largest head accepted, status line included */
     public ResponseDecoder(int maxHeadSize) {
@@ -270,14 +275,17 @@ public final class ResponseDecoder extends ByteToMessageDecoder {
      * The index of the CR (of a CRLF) or LF that ends the line starting at {@code start}, or -1 while no LF has
      * come. A CR anywhere else is refused, as is a line over {@value #MAX_LINE} bytes.
      */
-    private static int lineEnd(ByteBuf in, int start) {
-        int lf = in.indexOf(start, Math.min(in.writerIndex(), start + MAX_LINE + 1), (byte) '\n');
+    private int lineEnd(ByteBuf in, int start) {
+        int limit = Math.min(in.writerIndex(), start + MAX_LINE + 1);
+        int lf = in.indexOf(start + lineSearched, limit, (byte) '\n');
         if (lf < 0) {
             if (in.writerIndex() - start > MAX_LINE) {
                 throw new CorruptedFrameException("line longer than " + MAX_LINE + " bytes in a chunked body");
             }
+            lineSearched = limit - start;
             return -1;
         }
+        lineSearched = 0;
         int end = lf > start && in.getByte(lf - 1) == '\r' ? lf - 1 : lf;
         int cr = in.indexOf(start, end, (byte) '\r');
         if (cr >= 0) {

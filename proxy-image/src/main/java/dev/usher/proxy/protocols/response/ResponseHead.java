@@ -1,5 +1,6 @@
 package dev.usher.proxy.protocols.response;
 
+import dev.usher.proxy.protocols.ConnectionNames;
 import io.netty.buffer.ByteBuf;
 import io.netty.util.AsciiString;
 import java.nio.charset.StandardCharsets;
@@ -24,6 +25,8 @@ public final class ResponseHead {
     private final int[] fields;
     private final int fieldCount;
     private final Framing framing;
+    /** Per field, whether a Connection line names it; made on first use, when some line may. */
+    private boolean[] named;
 
     ResponseHead(byte[] bytes, int size, boolean http11, int status, int reasonStart, int reasonEnd, int[] fields,
                  int fieldCount, Framing framing) {
@@ -148,14 +151,9 @@ public final class ResponseHead {
         if (!framing.namesOthers()) {
             return false;
         }
-        int start = fields[5 * field + 1];
-        int end = fields[5 * field + 2];
-        for (int i = 0; i < fieldCount; i++) {
-            if (fields[5 * i] == FieldKind.CONNECTION.ordinal()
-                    && ConnectionTokens.names(bytes, fields[5 * i + 3], fields[5 * i + 4], bytes, start, end)) {
-                return true;
-            }
+        if (named == null) {
+            named = ConnectionNames.named(bytes, fields, fieldCount, FieldKind.CONNECTION.ordinal());
         }
-        return false;
+        return named[field];
     }
 }
