@@ -3,7 +3,6 @@ package dev.usher.proxy.protocols.uwsgi;
 import dev.usher.proxy.config.UwsgiSettings;
 import dev.usher.proxy.protocols.response.ResponseDecoder;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.MessageToMessageEncoder;
@@ -21,7 +20,7 @@ final class UwsgiRequestEncoder extends MessageToMessageEncoder<Object> {
     private final UwsgiSettings settings;
     private final ResponseDecoder decoder;
     private UwsgiVars waitingForBody;
-    private CompositeByteBuf body;
+    private ByteBuf body;
 
     UwsgiRequestEncoder(UwsgiSettings settings, ResponseDecoder decoder) {
         this.settings = settings;
@@ -39,7 +38,9 @@ final class UwsgiRequestEncoder extends MessageToMessageEncoder<Object> {
             decoder.expectResponseTo(vars.request().request().method().equals(HttpMethod.HEAD));
             if (vars.collectsBody()) {
                 waitingForBody = vars;
-                body = ctx.alloc().compositeBuffer(Integer.MAX_VALUE);
+                // One growing buffer, not a composite of the pieces: a body sent in one-byte chunks would make
+                // millions of components (about 100 bytes of heap each) within limits.maxBodySize.
+                body = ctx.alloc().buffer();
             } else {
                 out.add(vars.encode(ctx.alloc(), settings.modifier1()));
             }
@@ -47,9 +48,7 @@ final class UwsgiRequestEncoder extends MessageToMessageEncoder<Object> {
         if (msg instanceof HttpContent content) {
             ByteBuf bytes = content.content();
             if (waitingForBody != null) {
-                if (bytes.isReadable()) {
-                    body.addComponent(true, bytes.retain());
-                }
+                body.writeBytes(bytes);
                 if (content instanceof LastHttpContent) {
                     out.add(waitingForBody.withContentLength(body.readableBytes()).encode(ctx.alloc(), settings.modifier1()));
                     out.add(body);

@@ -101,6 +101,31 @@ class UwsgiRequestEncoderTest {
         body.release();
     }
 
+    /**
+     * Without buffering.request, a chunked body is collected by the encoder: one buffer however it is cut, so that a
+     * body sent a byte per chunk does not become as many parts of heap (about 100 bytes each) as it has bytes.
+     */
+    @Test
+    void aChunkedBodyInOneByteChunksIsCollectedIntoOneBuffer() {
+        UpstreamHead request = request("POST /upload HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n");
+        channel.writeOutbound(head(request));
+        String sent = "0123456789".repeat(1000);
+        for (int i = 0; i < sent.length(); i++) {
+            channel.writeOutbound(new DefaultHttpContent(Unpooled.copiedBuffer(sent.substring(i, i + 1), StandardCharsets.US_ASCII)));
+        }
+        channel.writeOutbound(LastHttpContent.EMPTY_LAST_CONTENT);
+
+        ByteBuf packet = nextNonEmpty();
+        packet.skipBytes(4);
+        assertThat(decode(packet)).containsEntry("CONTENT_LENGTH", "10000");
+        packet.release();
+        ByteBuf body = nextNonEmpty();
+        assertThat(body.nioBufferCount()).as("parts the body is held in").isEqualTo(1);
+        assertThat(body.toString(StandardCharsets.US_ASCII)).isEqualTo(sent);
+        body.release();
+        assertThat(nextNonEmpty()).isNull();
+    }
+
     /** With buffering.request the proxy knows the length first: the vars go at once and each piece follows as sent. */
     @Test
     void aChunkedBodyReadWholeByTheProxyStreamsWithItsLength() {
