@@ -127,9 +127,10 @@ usher_pid=${PID[usher]:-}
 for t in $TARGETS; do stop_pid "${PID[$t]}"; done
 stop_pid "$BACKEND_PID"
 echo "load at end: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$RAW/meta.txt"
-# Stacks as text, once Usher has written its JIT symbols; the binary recordings are dropped.
+# Stacks as text, each distinct one once with its count, now that Usher has written its JIT symbols; the binary
+# recordings are dropped.
 for f in "$RAW"/*.perf; do
-  perf script -F comm,ip,sym,dso -i "$f" 2>/dev/null | gzip >"${f%.perf}.stacks.gz"
+  perf script -F comm,ip,sym,dso -i "$f" 2>/dev/null | "$PYTHON" "$SCRIPT_DIR/cpu_split.py" fold "${f%.perf}.folded.gz"
   rm -f "$f"
 done
 [[ -z $usher_pid ]] || rm -f "/tmp/perf-$usher_pid.map"

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Turns bench/cpu-split.sh's raw files into its report: each proxy's CPU per request, split by where perf's
-samples fell. Usage: cpu_split.py RAW_DIR REPORT.md
+samples fell. Usage: cpu_split.py RAW_DIR REPORT.md; and cpu_split.py fold OUT.folded.gz, which reads `perf script
+-F comm,ip,sym,dso` on stdin and writes each distinct stack once with its count (a tenth of the size).
 
 CPU per request is utime + stime from /proc/PID/stat over the whole wrk run, divided by the requests wrk completed
 (as in proxy-bench.sh). perf's samples, taken over the middle of the same run, give the shares of that time; a
@@ -15,6 +16,7 @@ sample goes to the first of these that its call stack contains:
 import gzip
 import re
 import statistics
+from collections import Counter
 import sys
 from pathlib import Path
 
@@ -24,23 +26,39 @@ RECEIVE = re.compile(r"^tcp_recvmsg")
 EVENTS = re.compile(r"^(__do_sys_io_uring_enter|io_uring_enter|__x64_sys_io_uring_enter|do_epoll_wait|__x64_sys_epoll_wait|ep_poll)")
 
 
-def samples(path):
-    """Yields (comm, frames) per sample; frames are (symbol, is_kernel), the top of the stack first."""
+def perf_script_samples(lines):
+    """Yields (comm, frames) per sample of perf script's text; frames are (symbol, is_kernel), the top first."""
     comm, frames = None, []
+    for line in lines:
+        if not line.strip():
+            if comm is not None and frames:
+                yield comm, tuple(frames)
+            comm, frames = None, []
+        elif line[0] in " \t":
+            m = re.match(r"\s*[0-9a-f]+ (.*) \((.*)\)\s*$", line)
+            if m:
+                frames.append((m.group(1), m.group(2) == "[kernel.kallsyms]"))
+        else:
+            comm, frames = line.strip(), []
+    if comm is not None and frames:
+        yield comm, tuple(frames)
+
+
+def fold(out):
+    counts = Counter(perf_script_samples(sys.stdin))
+    with gzip.open(out, "wt") as f:
+        for (comm, frames), n in counts.most_common():
+            f.write(f"{n}\t{comm}\t" + ";".join(("k:" if k else "u:") + s for s, k in frames) + "\n")
+
+
+def samples(path):
+    """Yields (comm, frames) per sample of a folded file, as perf_script_samples does."""
     with gzip.open(path, "rt", errors="replace") as f:
         for line in f:
-            if not line.strip():
-                if comm is not None and frames:
-                    yield comm, frames
-                comm, frames = None, []
-            elif line[0] in " \t":
-                m = re.match(r"\s*[0-9a-f]+ (.*) \((.*)\)\s*$", line)
-                if m:
-                    frames.append((m.group(1), m.group(2) == "[kernel.kallsyms]"))
-            else:
-                comm, frames = line.strip(), []
-    if comm is not None and frames:
-        yield comm, frames
+            n, comm, stack = line.rstrip("\n").split("\t", 2)
+            frames = tuple((s[2:], s[0] == "k") for s in stack.split(";"))
+            for _ in range(int(n)):
+                yield comm, frames
 
 
 def category(frames):
@@ -74,7 +92,7 @@ def run(raw, key):
     clk_tck = int(re.search(r"clk_tck: (\d+)", (raw / "meta.txt").read_text()).group(1))
     (u0, s0, g0), (u1, s1, g1) = counts["before"], counts["after"]
     cpu_us = ((u1 - u0) + (s1 - s0)) / clk_tck * 1e6 / requests
-    split, n = shares(raw / f"{key}.stacks.gz")
+    split, n = shares(raw / f"{key}.folded.gz")
     return {
         "cpu": cpu_us,
         "utime": (u1 - u0) / clk_tck * 1e6 / requests,
@@ -85,6 +103,9 @@ def run(raw, key):
 
 
 def main():
+    if sys.argv[1] == "fold":
+        fold(sys.argv[2])
+        return
     raw, out = Path(sys.argv[1]), Path(sys.argv[2])
     meta = (raw / "meta.txt").read_text()
     keys = sorted(p.name[: -len(".counts")] for p in raw.glob("*.counts"))
