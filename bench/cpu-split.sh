@@ -23,6 +23,7 @@ Usage: bash bench/cpu-split.sh [options]
   --targets "..."  any of usher haproxy nginx ($TARGETS)
   --jar PATH       Usher's jar (proxy-image/target/usher-proxy.jar)
   --out DIR        report here (DIR/cpu-split.md), raw files in DIR/raw/cpu-split ($OUT)
+  env USHER_JAVA_OPTS  extra JVM flags for Usher
 EOF
 }
 
@@ -51,7 +52,7 @@ setup_run cpu-split
   echo "nginx: $(nginx -v 2>&1 | cut -d/ -f2)"
   echo "haproxy: $(haproxy -v | head -1 | cut -d' ' -f3)"
   echo "load: wrk -t1 -c$CONNECTIONS -d${DURATION_S}s, $ROUNDS interleaved rounds; perf record -g -F 999 over the middle 60 %"
-  echo "usher: java $(usher_jvm_flags) -XX:+UnlockDiagnosticVMOptions -XX:+DumpPerfMapAtExit -jar usher-proxy.jar --event-loops 1, after ${WARMUP} s of the same load"
+  echo "usher: java $(usher_jvm_flags) ${USHER_JAVA_OPTS:+$USHER_JAVA_OPTS }-XX:+UnlockDiagnosticVMOptions -XX:+DumpPerfMapAtExit -jar usher-proxy.jar --event-loops 1, after ${WARMUP} s of the same load"
 } >>"$RAW/meta.txt"
 
 BODY="usher-bench backend fixed body $(printf 'x%.0s' {1..69})"
@@ -86,7 +87,7 @@ for t in $TARGETS; do
       admin=$(free_port)
       ready_url=http://127.0.0.1:$admin/readyz
       # The JIT's symbols for perf, in /tmp/perf-PID.map when the JVM exits.
-      USHER_JAVA_OPTS="-XX:+UnlockDiagnosticVMOptions -XX:+DumpPerfMapAtExit" \
+      USHER_JAVA_OPTS="${USHER_JAVA_OPTS:-} -XX:+UnlockDiagnosticVMOptions -XX:+DumpPerfMapAtExit" \
         usher_start "$d.log" "$port" "$admin" --upstream "127.0.0.1:$BACKEND_PORT" --event-loops 1 ;;
     *) die "unknown target $t" ;;
   esac
