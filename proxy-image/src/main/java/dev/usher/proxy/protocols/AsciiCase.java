@@ -1,5 +1,7 @@
 package dev.usher.proxy.protocols;
 
+import java.nio.charset.StandardCharsets;
+
 /** Field names compared as bytes, whatever their ASCII case (RFC 9110 5.1), without a String per name. */
 public final class AsciiCase {
     private AsciiCase() {}
@@ -16,5 +18,17 @@ public final class AsciiCase {
             }
         }
         return true;
+    }
+
+    /**
+     * The bytes {@code [start, end)} of {@code buf} as a String in lower case: a key for sets and maps of names that
+     * a sender chooses, because a bin of colliding String keys is a tree in HashMap, not a list.
+     */
+    public static String lowerString(byte[] buf, int start, int end) {
+        byte[] lower = new byte[end - start];
+        for (int i = 0; i < lower.length; i++) {
+            lower[i] = lower(buf[start + i]);
+        }
+        return new String(lower, StandardCharsets.ISO_8859_1);
     }
 }

@@ -38,8 +38,10 @@ public final class ConnectionNames {
         }
         boolean[] named = new boolean[count];
         for (int i = 0; i < count; i++) {
-            AsciiString name = view(bytes, fields[5 * i + 1], fields[5 * i + 2]);
-            named[i] = tokens.contains(name.toLowerCase().toString()) && !RequestCheck.isEndToEndOnly(name);
+            int start = fields[5 * i + 1];
+            int end = fields[5 * i + 2];
+            named[i] = tokens.contains(AsciiCase.lowerString(bytes, start, end))
+                    && !RequestCheck.isEndToEndOnly(view(bytes, start, end));
         }
         return named;
     }

@@ -2,7 +2,6 @@ package dev.usher.proxy.protocols.uwsgi;
 
 import dev.usher.proxy.protocols.AsciiCase;
 import dev.usher.proxy.protocols.request.UpstreamHead;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
@@ -46,7 +45,7 @@ final class RepeatedFields {
             // log n each, not n.
             Map<String, Integer> lastOfName = new HashMap<>(2 * n);
             for (int i = 0; i < n; i++) {
-                Integer last = lastOfName.put(lowerName(head, i), i);
+                Integer last = lastOfName.put(AsciiCase.lowerString(head.array(i), head.nameStart(i), head.nameEnd(i)), i);
                 if (last != null) {
                     next[last] = i;
                     repeat[i] = true;
@@ -54,15 +53,6 @@ final class RepeatedFields {
             }
         }
         return new RepeatedFields(next, repeat);
-    }
-
-    private static String lowerName(UpstreamHead head, int f) {
-        byte[] a = head.array(f);
-        byte[] name = new byte[head.nameEnd(f) - head.nameStart(f)];
-        for (int i = 0; i < name.length; i++) {
-            name[i] = AsciiCase.lower(a[head.nameStart(f) + i]);
-        }
-        return new String(name, StandardCharsets.ISO_8859_1);
     }
 
     /** The next field after {@code f} with its name, or -1. */
